@@ -1,0 +1,92 @@
+"""`make run`: the web server, a Celery worker and Celery beat in one foreground command."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from contextlib import suppress
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+SHUTDOWN_SECONDS = 30
+
+
+class Command(BaseCommand):
+    help = "Migrates, ensures a staff login, then runs web, worker and beat until Ctrl-C."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--addr", default="127.0.0.1:8000", help="address of the web server")
+
+    def handle(self, *args, addr: str, **options) -> None:
+        call_command("migrate", interactive=False, verbosity=1)
+        if not settings.DEBUG:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        call_command("ensure_staff_login")
+        python = sys.executable
+        commands = {
+            "web": [python, "manage.py", "runserver", addr],
+            "worker": [python, "-m", "celery", "-A", "portal", "worker", "-l", "INFO", "--concurrency", "2"],
+            "beat": [python, "-m", "celery", "-A", "portal", "beat", "-l", "INFO"],
+        }
+        options = settings.MAILERS["default"]["OPTIONS"]
+        mail = options.get("file_path") or f"SMTP on {options['host']}:{options['port']}"
+        self.stdout.write(
+            self.style.SUCCESS(f"\nPrincipportalen runs on http://{addr}/")
+            + f"\n  staff admin: http://{addr}/admin/\n  health:      http://{addr}/healthz"
+            + f"\n  mail:        {mail}\nPress Ctrl-C to stop everything.\n"
+        )
+        sys.exit(supervise(commands, self.stdout))
+
+
+def supervise(commands: dict[str, list[str]], out) -> int:
+    """Runs the commands until one exits or we are told to stop; stops them all; returns an exit code."""
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda *_: stopping.set())
+
+    processes: dict[str, subprocess.Popen] = {}
+    for name, command in commands.items():
+        # Each child leads its own process group so a stop reaches its children too (the
+        # autoreloader's server, the worker's pool) and the terminal's Ctrl-C reaches only us.
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True, text=True
+        )
+        threading.Thread(target=_relay, args=(name, process, out), daemon=True).start()
+        processes[name] = process
+
+    failed = None
+    while not stopping.wait(0.5):
+        failed = next((name for name, p in processes.items() if p.poll() is not None), None)
+        if failed:
+            out.write(f"{failed} exited with code {processes[failed].returncode}; stopping the rest.")
+            break
+
+    out.write(f"Stopping {', '.join(processes)} …")
+    for process in processes.values():
+        _signal_group(process, signal.SIGINT)
+    deadline = time.monotonic() + SHUTDOWN_SECONDS
+    for process in processes.values():
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            _signal_group(process, signal.SIGKILL)
+            process.wait()
+    # Grandchildren (the autoreloader's server, pool processes) may outlive their leader briefly.
+    for process in processes.values():
+        _signal_group(process, signal.SIGKILL)
+    out.write("Stopped.")
+    return 1 if failed else 0
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signum)
+
+
+def _relay(name: str, process: subprocess.Popen, out) -> None:
+    for line in process.stdout:
+        out.write(f"{name:>6} | {line.rstrip()}")

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from portal import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("principafgoerelser/", include("decisions.urls")),
+    path("hotline/", include("hotline.urls")),
+    path("nyhedsbreve/", include("newsletters.urls")),
+    path("api/", include("portal.api_urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
