@@ -17,7 +17,7 @@ import subprocess
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
@@ -110,8 +110,12 @@ def postgres(var_dir: Path) -> dict[str, object]:
         _ensure_database(str(info.socket_dir), info.port)
 
         def stop() -> None:
-            with suppress(subprocess.CalledProcessError):  # already stopped
+            try:
                 pgserver.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=server.system_user)
+            except subprocess.CalledProcessError:
+                # Already stopped, or pg_ctl (run as the server's own user) cannot reach the data
+                # directory any more: SIGINT asks the postmaster for the same fast shutdown.
+                _terminate(info.pid, "postgres", signal.SIGINT)
 
         _join(var_dir, run_dir, "postgres", stop)
     return {
@@ -203,11 +207,21 @@ def _wait_for_redis(directory: Path, port: int, timeout: float = 10.0) -> bool:
 
 def _stop_redis(directory: Path) -> None:
     process = _redis_process(directory)
-    if process is None:
-        return
-    process.send_signal(signal.SIGTERM)  # Redis saves its data set on SIGTERM
-    try:
-        process.wait(timeout=15)
-    except psutil.TimeoutExpired:
-        process.kill()
+    if process is not None:
+        _terminate(process.pid, "redis", signal.SIGTERM)  # Redis saves its data set on SIGTERM
     (directory / "port").unlink(missing_ok=True)
+
+
+def _terminate(pid: int, name: str, signum: int, timeout: float = 30) -> None:
+    """Sends `signum` to the server process, if it is still ours, and waits; kills it after `timeout`."""
+    try:
+        process = psutil.Process(pid)
+        if name not in process.name():
+            return
+        process.send_signal(signum)
+        try:
+            process.wait(timeout=timeout)
+        except psutil.TimeoutExpired:
+            process.kill()
+    except psutil.NoSuchProcess:
+        pass

@@ -1,9 +1,12 @@
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+import uuid
+from pathlib import Path
 
 import psutil
 import pytest
@@ -75,8 +78,19 @@ def _gone(process: psutil.Process | None) -> bool:
     return True
 
 
+@pytest.fixture
+def other_checkout():
+    """The var dir of another checkout. Not pytest's tmp_path: PostgreSQL runs as its own user, which
+    must be able to reach the data directory, and pytest keeps its temporary root private."""
+    path = Path(settings.VAR_DIR) / "other-checkouts" / uuid.uuid4().hex[:8]
+    path.mkdir(parents=True)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.mark.django_db
-def test_processes_of_one_checkout_share_its_servers_and_the_last_to_leave_stops_them(tmp_path):
+def test_processes_of_one_checkout_share_its_servers_and_the_last_to_leave_stops_them(other_checkout):
+    tmp_path = other_checkout
     first, first_info = _holder(tmp_path)
     second, second_info = _holder(tmp_path)
     third, third_info = _holder(tmp_path)
@@ -106,7 +120,8 @@ def test_processes_of_one_checkout_share_its_servers_and_the_last_to_leave_stops
         assert cursor.fetchone() == (1,)
 
 
-def test_a_later_process_reuses_the_data_of_an_earlier_run(tmp_path):
+def test_a_later_process_reuses_the_data_of_an_earlier_run(other_checkout):
+    tmp_path = other_checkout
     first, _ = _holder(tmp_path)
     _release(first)
     assert _postmaster(tmp_path) is None or _gone(_postmaster(tmp_path))
