@@ -1,8 +1,7 @@
 from django.urls import path
-
-from hotline import views
+from django.views.generic import TemplateView
 
 app_name = "hotline"
 urlpatterns = [
-    path("", views.index, name="index"),
+    path("", TemplateView.as_view(template_name="hotline/index.html"), name="index"),
 ]

@@ -1,8 +1,7 @@
 from django.urls import path
-
-from newsletters import views
+from django.views.generic import TemplateView
 
 app_name = "newsletters"
 urlpatterns = [
-    path("", views.index, name="index"),
+    path("", TemplateView.as_view(template_name="newsletters/index.html"), name="index"),
 ]
