@@ -1,14 +1,18 @@
-"""`make bench`: server time of the portal's pages against a bare Django view, measured in one run.
+"""`make bench`: the import of DECISIONS generated decisions, then the server time of the portal's
+pages with them loaded, against a bare Django view measured in the same run.
 
 Each page is requested through Django's full stack (middleware, templates, i18n) in-process; the
-baseline is a view that returns a constant HttpResponse through the same middleware. Later issues
-add their own benchmarks to BENCHMARKS.
+baseline is a view that returns a constant HttpResponse through the same middleware. The bench has
+a database of its own (PORTAL_VAR_DIR=var/bench); its decisions are replaced on every run.
+`BENCH_DECISIONS=10000 make bench` for a quicker run.
 """
 
 import logging
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -24,14 +28,17 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.http import HttpResponse  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import override_settings, setup_test_environment  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from portal.urls import urlpatterns as portal_urlpatterns  # noqa: E402
 
 ROUNDS = 300
+DECISIONS = int(os.environ.get("BENCH_DECISIONS", "100000"))
+BENCH_DIR = Path(__file__).resolve().parent
 
 
 def bare(request):
@@ -44,7 +51,30 @@ BENCHMARKS = {
     "baseline: bare view": "/bench/bare/",
     "home page": "/",
     "404 page": "/findes-ikke/",
+    "laws overview": "/principafgoerelser/",
+    "paragraph: SEL § 100": "/principafgoerelser/lov/serviceloven/100/",
+    "paragraph: page 10": "/principafgoerelser/lov/serviceloven/100/?side=10",
+    "decision page": "/principafgoerelser/{number}/",
+    "newest decisions": "/principafgoerelser/nyeste/",
 }
+
+
+def load_decisions() -> float:
+    """Replaces the bench database's decisions with DECISIONS generated ones; returns the import seconds."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE decisions_paragraphreference, decisions_relation, decisions_historicalrelation, "
+            "decisions_historicaldecision, decisions_decision, decisions_paragraph RESTART IDENTITY CASCADE"
+        )
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl") as file:
+        subprocess.run(
+            [sys.executable, str(BENCH_DIR / "generate_decisions.py"), str(DECISIONS)],
+            stdout=file,
+            check=True,
+        )
+        started = time.perf_counter()
+        call_command("import_decisions", file.name, verbosity=0)
+        return time.perf_counter() - started
 
 
 def measure(client: Client, url: str) -> list[float]:
@@ -60,17 +90,24 @@ def measure(client: Client, url: str) -> list[float]:
 
 def main() -> None:
     logging.getLogger("django.request").setLevel(logging.ERROR)  # the 404 benchmark is not news
-    setup_test_environment()
     call_command("migrate", interactive=False, verbosity=0)
+    seconds = load_decisions()
+    print(
+        f"import_decisions: {DECISIONS} decisions in {seconds:.1f} s ({DECISIONS / seconds:.0f} per second)"
+    )
+    from decisions.models import Decision
+
+    number = Decision.objects.filter(references__paragraph__section="100").order_by("-decided_on")[0].number
     plain_static = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    with override_settings(ROOT_URLCONF=__name__, STORAGES=plain_static, DEBUG=False):
+    hosts = [*settings.ALLOWED_HOSTS, "testserver"]
+    with override_settings(ROOT_URLCONF=__name__, STORAGES=plain_static, DEBUG=False, ALLOWED_HOSTS=hosts):
         client = Client()
-        results = {name: measure(client, url) for name, url in BENCHMARKS.items()}
+        results = {name: measure(client, url.format(number=number)) for name, url in BENCHMARKS.items()}
     baseline = statistics.median(results["baseline: bare view"])
-    print(f"{'benchmark':<24} {'p50 ms':>8} {'p95 ms':>8} {'ratio p50':>10}  ({ROUNDS} requests each)")
+    print(f"{'page (' + str(DECISIONS) + ' decisions)':<24} {'p50 ms':>8} {'p95 ms':>8} {'ratio p50':>10}")
     for name, timings in results.items():
         p50 = statistics.median(timings)
         p95 = statistics.quantiles(timings, n=20)[-1]

@@ -1,10 +1,15 @@
-from django.urls import path
-from django.views.generic import TemplateView
+from django.urls import path, re_path
 
 from decisions import views
+from decisions.models import NUMBER_PATTERN
 
 app_name = "decisions"
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="decisions/index.html"), name="index"),
+    path("", views.index, name="index"),
+    path("nyeste/", views.newest, name="newest"),
     path("soeg/", views.search, name="search"),
+    path("omraade/<slug:slug>/", views.area, name="area"),
+    path("lov/<slug:slug>/", views.law, name="law"),
+    path("lov/<slug:law_slug>/<str:section>/", views.paragraph, name="paragraph"),
+    re_path(rf"^(?P<number>{NUMBER_PATTERN})/$", views.detail, name="detail"),
 ]

@@ -1,9 +1,171 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import re
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
+
+from decisions.citations import get_parser, normalize_section
+from decisions.models import (
+    NUMBER_PATTERN,
+    Area,
+    Decision,
+    Law,
+    Paragraph,
+    ParagraphReference,
+    Relation,
+    Status,
+    paragraph_counts,
+)
+
+PAGE_SIZE = 25
+OUTGOING = {
+    Relation.Kind.REPLACES: _("Replaces"),
+    Relation.Kind.CHANGES: _("Changes"),
+    Relation.Kind.SEE_ALSO: _("See also"),
+}
+INCOMING = {
+    Relation.Kind.REPLACES: _("Replaced by"),
+    Relation.Kind.CHANGES: _("Changed by"),
+    Relation.Kind.SEE_ALSO: _("See also"),
+}
+
+
+def _page(request: HttpRequest, queryset: QuerySet) -> Page:
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("side"))
+
+
+def _laws_with_paragraphs(laws: QuerySet) -> list[Law]:
+    """The laws, each with its paragraphs that have published decisions and how many are in force."""
+    laws = list(laws.select_related("area").order_by("area__order", "short_name"))
+    counts = paragraph_counts()
+    by_law: dict[int, list[Paragraph]] = {law.pk: [] for law in laws}
+    for paragraph in Paragraph.objects.filter(law__in=laws, pk__in=list(counts)).order_by("number", "letter"):
+        paragraph.in_force, paragraph.total = counts[paragraph.pk]
+        by_law[paragraph.law_id].append(paragraph)
+    for law in laws:
+        law.paragraphs_with_decisions = by_law[law.pk]
+        for paragraph in law.paragraphs_with_decisions:
+            paragraph.law = law  # spares a query per paragraph for its URL
+        law.in_force = sum(paragraph.in_force for paragraph in law.paragraphs_with_decisions)
+    return laws
+
+
+@require_safe
+def index(request: HttpRequest) -> HttpResponse:
+    """The overview of decisions in force, by law and paragraph."""
+    return render(
+        request,
+        "decisions/index.html",
+        {"laws": _laws_with_paragraphs(Law.objects.all()), "areas": Area.objects.all()},
+    )
+
+
+@require_safe
+def law(request: HttpRequest, slug: str) -> HttpResponse:
+    laws = _laws_with_paragraphs(Law.objects.filter(slug=slug))
+    if not laws:
+        raise Http404
+    return render(request, "decisions/law.html", {"law": laws[0]})
+
+
+@require_safe
+def paragraph(request: HttpRequest, law_slug: str, section: str) -> HttpResponse:
+    normalized = normalize_section(section)
+    if normalized != section:
+        return redirect("decisions:paragraph", law_slug, normalized, permanent=True)
+    paragraph = get_object_or_404(
+        Paragraph.objects.select_related("law"), law__slug=law_slug, section=section
+    )
+    decisions = Decision.objects.published().on_paragraph(paragraph)
+    counts = decisions.aggregate(
+        total=Count("pk"),
+        in_force=Count("pk", filter=Q(status=Status.IN_FORCE)),
+        partly_changed=Count("pk", filter=Q(status=Status.PARTLY_CHANGED)),
+        no_longer_in_force=Count("pk", filter=Q(status=Status.NO_LONGER_IN_FORCE)),
+    )
+    here = Prefetch("references", ParagraphReference.objects.filter(paragraph=paragraph), to_attr="here")
+    page = _page(request, decisions.in_force_first().for_list().prefetch_related(here))
+    return render(
+        request, "decisions/paragraph.html", {"paragraph": paragraph, "counts": counts, "page": page}
+    )
+
+
+@require_safe
+def detail(request: HttpRequest, number: str) -> HttpResponse:
+    visible = Decision.objects.all() if request.user.is_staff else Decision.objects.published()
+    decision = visible.select_related("area").filter(number=number).first()
+    if decision is None:
+        # Numbers are cited in any case (c-16-99); the permanent address has Ankestyrelsen's.
+        decision = get_object_or_404(visible, number__iexact=number)
+        return redirect(decision, permanent=True)
+    references = decision.references.select_related("paragraph__law")
+    outgoing = decision.relations_from.select_related("target")
+    incoming = decision.relations_to.select_related("source")
+    if not request.user.is_staff:
+        outgoing = outgoing.filter(target__is_published=True)
+        incoming = incoming.filter(source__is_published=True)
+    relations = [(OUTGOING[relation.kind], relation.target) for relation in outgoing]
+    relations += [(INCOMING[relation.kind], relation.source) for relation in incoming]
+    superseded_by = [
+        relation.source
+        for relation in incoming
+        if relation.kind in (Relation.Kind.REPLACES, Relation.Kind.CHANGES)
+    ]
+    in_force_now = []
+    if any(other.status == Status.NO_LONGER_IN_FORCE for other in superseded_by):
+        in_force_now = [other for other in decision.current_successors() if other not in superseded_by]
+    return render(
+        request,
+        "decisions/detail.html",
+        {
+            "decision": decision,
+            "references": references,
+            "relations": sorted(relations, key=lambda pair: (str(pair[0]), pair[1].number)),
+            "superseded_by": superseded_by,
+            "in_force_now": in_force_now,
+        },
+    )
+
+
+@require_safe
+def area(request: HttpRequest, slug: str) -> HttpResponse:
+    area = get_object_or_404(Area, slug=slug)
+    page = _page(request, Decision.objects.published().filter(area=area).in_force_first().for_list())
+    return render(request, "decisions/list.html", {"area": area, "page": page, "title": area.name})
+
+
+@require_safe
+def newest(request: HttpRequest) -> HttpResponse:
+    decisions = (
+        Decision.objects.published()
+        .for_list()
+        .order_by(F("published_on").desc(nulls_last=True), "-decided_on", "-pk")
+    )
+    return render(request, "decisions/list.html", {"page": _page(request, decisions), "newest": True})
 
 
 @require_safe
 def search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").replace("\x00", "").strip()[:500]
-    return render(request, "decisions/search.html", {"query": query})
+    """A decision number or a citation goes straight to its page; other words are looked up in the
+    titles, summaries and keywords."""
+    query = " ".join(request.GET.get("q", "").replace("\x00", "").split())[:500]
+    if re.fullmatch(NUMBER_PATTERN, query):
+        decision = Decision.objects.published().filter(number__iexact=query).first()
+        if decision:
+            return redirect(decision)
+    citations = get_parser().find(query)
+    if len(citations) == 1 and citations[0].end - citations[0].start == len(query.rstrip(". ")):
+        reference = citations[0].references[0]
+        paragraph = Paragraph.objects.filter(law__slug=reference.law, section=reference.section).first()
+        if paragraph:
+            return redirect(paragraph.get_absolute_url())
+    page = None
+    if query:
+        words = Q()
+        for word in query.split()[:10]:
+            words &= Q(title__icontains=word) | Q(summary__icontains=word) | Q(keywords__icontains=word)
+        page = _page(request, Decision.objects.published().filter(words).in_force_first().for_list())
+    return render(request, "decisions/search.html", {"query": query, "page": page})

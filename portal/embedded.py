@@ -124,6 +124,8 @@ def postgres(var_dir: Path) -> dict[str, object]:
         "USER": "postgres",
         "HOST": str(info.socket_dir),
         "PORT": str(info.port),
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
     }
 
 

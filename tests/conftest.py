@@ -97,3 +97,11 @@ def unused_tcp_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: test transactions roll back, cached figures would not."""
+    from django.core.cache import cache
+
+    cache.clear()

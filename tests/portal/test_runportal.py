@@ -34,6 +34,7 @@ def _start(tmp_path, lifetime: int) -> tuple[subprocess.Popen, object]:
     )
     deadline = time.monotonic() + 20
     while not (pid_file.exists() and len(pid_file.read_text().split()) == 4):
+        assert process.poll() is None, process.stdout.read()
         assert time.monotonic() < deadline, "the children did not start"
         time.sleep(0.05)
     return process, pid_file

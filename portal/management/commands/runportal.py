@@ -22,7 +22,12 @@ class Command(BaseCommand):
         parser.add_argument("--addr", default="127.0.0.1:8000", help="address of the web server")
 
     def handle(self, *args, addr: str, **options) -> None:
+        from decisions.models import Decision  # here, so that supervise() imports without Django set up
+
         call_command("migrate", interactive=False, verbosity=1)
+        if not Decision.objects.exists():
+            self.stdout.write("The database has no decisions: loading the demo data.")
+            call_command("load_demo")
         if not settings.DEBUG:
             call_command("collectstatic", interactive=False, verbosity=0)
         call_command("ensure_staff_login")

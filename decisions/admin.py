@@ -1,0 +1,257 @@
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from decisions.citations import CitationError, Reference, format_reference, get_parser
+from decisions.models import Area, Decision, Law, Paragraph, ParagraphReference, Relation, Status
+
+PUBLISH = "decisions.publish_decision"
+
+
+@admin.register(Area)
+class AreaAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "order"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class LawForm(forms.ModelForm):
+    aliases = forms.CharField(
+        label=_("aliases"),
+        required=False,
+        help_text=_("Other names the law is cited by, separated by commas."),
+        widget=forms.TextInput(attrs={"size": 80}),
+    )
+
+    class Meta:
+        model = Law
+        fields = ["slug", "title", "short_name", "abbreviation", "aliases", "area", "url"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial["aliases"] = ", ".join(self.instance.aliases or [])
+
+    def clean_aliases(self) -> list[str]:
+        return [alias.strip() for alias in self.cleaned_data["aliases"].split(",") if alias.strip()]
+
+
+@admin.register(Law)
+class LawAdmin(admin.ModelAdmin):
+    form = LawForm
+    list_display = ["short_name", "abbreviation", "title", "area"]
+    list_filter = ["area"]
+    search_fields = ["short_name", "abbreviation", "title"]
+    prepopulated_fields = {"slug": ["short_name"]}
+
+
+@admin.register(Paragraph)
+class ParagraphAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "heading"]
+    list_filter = ["law"]
+    list_select_related = ["law"]
+    search_fields = ["section", "heading", "law__short_name", "law__abbreviation"]
+    ordering = ["law__short_name", "number", "letter"]
+
+
+class DecisionForm(forms.ModelForm):
+    class Meta:
+        model = Decision
+        fields = [
+            "number",
+            "title",
+            "area",
+            "status",
+            "is_published",
+            "decided_on",
+            "published_on",
+            "summary",
+            "practice_note",
+            "body",
+            "citations",
+            "keywords",
+        ]
+        widgets = {
+            "citations": forms.Textarea(attrs={"rows": 4, "cols": 60}),
+            "keywords": forms.TextInput(attrs={"size": 80}),
+        }
+
+    def clean_citations(self) -> str:
+        """Every line must be a citation of a known law; the stored text is the canonical form."""
+        parser = get_parser()
+        references: list[Reference] = []
+        errors = []
+        lines = [line.strip() for line in self.cleaned_data["citations"].splitlines() if line.strip()]
+        for number, line in enumerate(lines, start=1):
+            try:
+                references.extend(parser.parse(line))
+            except CitationError as error:
+                errors.append(gettext("Line %(number)s: %(error)s") % {"number": number, "error": error})
+        if errors:
+            raise forms.ValidationError(errors)
+        if not references:
+            raise forms.ValidationError(gettext("Cite at least one paragraph, e.g. “SEL § 100”."))
+        self.references = list(dict.fromkeys(references))
+        abbreviations = dict(Law.objects.values_list("slug", "abbreviation"))
+        return "\n".join(format_reference(ref, abbreviations[ref.law]) for ref in self.references)
+
+
+class RelationInline(admin.TabularInline):
+    model = Relation
+    fk_name = "source"
+    extra = 0
+    autocomplete_fields = ["target"]
+    verbose_name = _("relation to another decision")
+    verbose_name_plural = _("relations to other decisions (this decision replaces, changes or points to)")
+
+
+class LawFilter(admin.SimpleListFilter):
+    title = _("law")
+    parameter_name = "law"
+
+    def lookups(self, request, model_admin):
+        return Law.objects.values_list("slug", "short_name")
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(
+                Exists(
+                    ParagraphReference.objects.filter(
+                        decision=OuterRef("pk"), paragraph__law__slug=self.value()
+                    )
+                )
+            )
+        return queryset
+
+
+class YearFilter(admin.SimpleListFilter):
+    title = _("year decided")
+    parameter_name = "year"
+
+    def lookups(self, request, model_admin):
+        years = Decision.objects.dates("decided_on", "year", order="DESC")
+        return [(str(year.year), str(year.year)) for year in years]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(decided_on__year=int(self.value()))
+        return queryset
+
+
+class ReplacementForm(forms.Form):
+    replacement = forms.CharField(
+        label=_("Replaced by decision number"),
+        required=False,
+        max_length=20,
+        help_text=_(
+            "The number of the decision that replaces the selected ones, e.g. 12-19 (may be left empty)."
+        ),
+    )
+
+    def __init__(self, *args, selected=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.selected = selected
+
+    def clean_replacement(self) -> Decision | None:
+        number = self.cleaned_data["replacement"].strip()
+        if not number:
+            return None
+        decision = Decision.objects.filter(number__iexact=number).first()
+        if decision is None:
+            raise forms.ValidationError(gettext("There is no decision %(number)s.") % {"number": number})
+        if decision.pk in self.selected:
+            raise forms.ValidationError(gettext("A decision cannot replace itself."))
+        if decision.status == Status.NO_LONGER_IN_FORCE:
+            raise forms.ValidationError(
+                gettext("%(number)s is itself no longer in force.") % {"number": decision.number}
+            )
+        return decision
+
+
+@admin.register(Decision)
+class DecisionAdmin(SimpleHistoryAdmin):
+    form = DecisionForm
+    inlines = [RelationInline]
+    list_display = ["number", "title", "status", "area", "decided_on", "is_published", "public_link"]
+    list_display_links = ["number", "title"]
+    list_filter = ["is_published", "status", "area", LawFilter, YearFilter]
+    list_select_related = ["area"]
+    search_fields = ["number", "title", "summary", "keywords"]
+    date_hierarchy = "decided_on"
+    ordering = ["-decided_on", "-pk"]
+    actions = ["mark_no_longer_in_force"]
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (
+            None,
+            {"fields": ["number", "title", "area", "status", "is_published", "decided_on", "published_on"]},
+        ),
+        (_("Content"), {"fields": ["summary", "practice_note", "body"]}),
+        (_("Paragraphs and keywords"), {"fields": ["citations", "keywords"]}),
+        (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+
+    @admin.display(description=_("public page"))
+    def public_link(self, obj: Decision) -> str:
+        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), gettext("View"))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Decision | None = None) -> list[str]:
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.has_perm(PUBLISH):
+            readonly += ["status", "is_published"]  # editors write drafts; publishers publish
+        return readonly
+
+    def has_change_permission(self, request: HttpRequest, obj: Decision | None = None) -> bool:
+        if obj is not None and obj.is_published and not request.user.has_perm(PUBLISH):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_publish_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(PUBLISH)
+
+    def save_related(self, request: HttpRequest, form: DecisionForm, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        form.instance.set_references(form.references)
+
+    @admin.action(
+        description=_("Mark as no longer in force (asks for the replacing decision)"), permissions=["publish"]
+    )
+    def mark_no_longer_in_force(self, request: HttpRequest, queryset) -> HttpResponse | None:
+        selected = set(queryset.values_list("pk", flat=True))
+        form = ReplacementForm(request.POST if "confirm" in request.POST else None, selected=selected)
+        if "confirm" in request.POST and form.is_valid():
+            replacement = form.cleaned_data["replacement"]
+            with transaction.atomic():
+                for decision in queryset:
+                    decision.status = Status.NO_LONGER_IN_FORCE
+                    decision._change_reason = gettext("Marked as no longer in force")
+                    decision.save()
+                    if replacement:
+                        Relation.objects.get_or_create(
+                            source=replacement, target=decision, kind=Relation.Kind.REPLACES
+                        )
+            self.message_user(
+                request,
+                gettext("%(count)d decision(s) marked as no longer in force.") % {"count": queryset.count()},
+                messages.SUCCESS,
+            )
+            return None
+        return render(
+            request,
+            "admin/decisions/mark_no_longer_in_force.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": gettext("Mark as no longer in force"),
+                "decisions": queryset,
+                "form": form,
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "changelist_url": reverse("admin:decisions_decision_changelist"),
+            },
+        )

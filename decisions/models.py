@@ -1,0 +1,340 @@
+"""The law taxonomy (areas, laws, paragraphs) every app uses, and Ankestyrelsen's principle decisions."""
+
+from django.contrib.postgres.fields import ArrayField
+from django.core.cache import cache
+from django.core.validators import RegexValidator
+from django.db import models, transaction
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Value, When
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from decisions.citations import Reference, display_section, format_reference, split_section
+
+# `12-19` (serial-year) and legacy forms such as `C-16-99` or `143-09`.
+NUMBER_PATTERN = r"(?:[A-Za-z]{1,3}-)?\d{1,4}-\d{2}(?:-\d{2})?"
+number_validator = RegexValidator(
+    rf"^{NUMBER_PATTERN}$", _("A decision number looks like 12-19 (serial-year) or C-16-99.")
+)
+
+
+class Area(models.Model):
+    slug = models.SlugField(_("slug"), unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("decisions:area", args=[self.slug])
+
+
+class Law(models.Model):
+    slug = models.SlugField(_("slug"), unique=True)
+    title = models.CharField(_("official title"), max_length=200)
+    short_name = models.CharField(_("short name"), max_length=100, help_text=_("e.g. serviceloven"))
+    abbreviation = models.CharField(_("abbreviation"), max_length=12, unique=True, help_text=_("e.g. SEL"))
+    aliases = ArrayField(
+        models.CharField(max_length=200),
+        verbose_name=_("aliases"),
+        blank=True,
+        default=list,
+        help_text=_("Other names the law is cited by, separated by commas."),
+    )
+    area = models.ForeignKey(
+        Area,
+        verbose_name=_("area"),
+        on_delete=models.PROTECT,
+        related_name="laws",
+        null=True,
+        blank=True,
+        help_text=_("Empty for laws that apply across areas, such as forvaltningsloven."),
+    )
+    url = models.URLField(_("link to the act's text"), blank=True)
+
+    class Meta:
+        ordering = ["short_name"]
+        verbose_name = _("law")
+        verbose_name_plural = _("laws")
+
+    def __str__(self) -> str:
+        return f"{self.short_name} ({self.abbreviation})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("decisions:law", args=[self.slug])
+
+
+class Paragraph(models.Model):
+    law = models.ForeignKey(Law, verbose_name=_("law"), on_delete=models.PROTECT, related_name="paragraphs")
+    section = models.CharField(_("section"), max_length=12, help_text=_("e.g. 100 or 9c"))
+    heading = models.CharField(_("heading"), max_length=200, blank=True)
+    # The section split for sorting: numerically, then by letter (§ 9, § 9 a, § 10).
+    number = models.PositiveIntegerField(editable=False)
+    letter = models.CharField(max_length=4, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["law_id", "number", "letter"]
+        verbose_name = _("paragraph")
+        verbose_name_plural = _("paragraphs")
+        constraints = [models.UniqueConstraint(fields=["law", "section"], name="unique_paragraph_per_law")]
+
+    def __str__(self) -> str:
+        return f"{self.law.short_name} {self.display}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.number, self.letter = split_section(self.section)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("decisions:paragraph", args=[self.law.slug, self.section])
+
+    @property
+    def display(self) -> str:
+        return display_section(self.section)
+
+
+class Status(models.TextChoices):
+    IN_FORCE = "in_force", _("In force")
+    PARTLY_CHANGED = "partly_changed", _("Partly changed")
+    NO_LONGER_IN_FORCE = "no_longer_in_force", _("No longer in force")
+
+
+STATUS_RANK = Case(
+    When(status=Status.IN_FORCE, then=Value(0)),
+    When(status=Status.PARTLY_CHANGED, then=Value(1)),
+    default=Value(2),
+)
+
+
+class DecisionQuerySet(models.QuerySet):
+    def published(self) -> "DecisionQuerySet":
+        return self.filter(is_published=True)
+
+    def in_force(self) -> "DecisionQuerySet":
+        return self.filter(status=Status.IN_FORCE)
+
+    def on_paragraph(self, paragraph: "Paragraph") -> "DecisionQuerySet":
+        return self.filter(
+            Exists(ParagraphReference.objects.filter(decision=OuterRef("pk"), paragraph=paragraph))
+        )
+
+    def in_force_first(self) -> "DecisionQuerySet":
+        return self.alias(status_rank=STATUS_RANK).order_by("status_rank", "-decided_on", "-pk")
+
+    def for_list(self) -> "DecisionQuerySet":
+        """What a list of decisions shows, with the decisions that replaced or changed each one."""
+        return self.select_related("area").prefetch_related(
+            models.Prefetch(
+                "relations_to",
+                queryset=Relation.objects.filter(
+                    kind__in=[Relation.Kind.REPLACES, Relation.Kind.CHANGES], source__is_published=True
+                ).select_related("source"),
+                to_attr="superseded_by",
+            )
+        )
+
+
+class Decision(models.Model):
+    number = models.CharField(_("number"), max_length=20, unique=True, validators=[number_validator])
+    title = models.CharField(_("title"), max_length=300)
+    summary = models.TextField(_("summary"), help_text=_("The holding: “Principmeddelelsen fastslår, at …”"))
+    body = models.TextField(_("full text"), help_text=_("The case, the rules and the reasoning."))
+    practice_note = models.TextField(
+        _("how to use the decision in practice"),
+        blank=True,
+        help_text=_("A short note for caseworkers, preferably with a concrete example."),
+    )
+    decided_on = models.DateField(_("decided on"))
+    published_on = models.DateField(_("published on"), null=True, blank=True)
+    is_published = models.BooleanField(
+        _("published"), default=False, help_text=_("Only published decisions are shown to the public.")
+    )
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="decisions")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.IN_FORCE)
+    keywords = ArrayField(
+        models.CharField(max_length=100), verbose_name=_("keywords"), blank=True, default=list
+    )
+    citations = models.TextField(
+        _("paragraphs"),
+        help_text=_("One citation per line, e.g. “SEL § 100, stk. 1” or “§ 9 c i retssikkerhedsloven”."),
+    )
+    paragraphs = models.ManyToManyField(
+        Paragraph, through="ParagraphReference", related_name="decisions", verbose_name=_("paragraphs")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = DecisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-decided_on", "-pk"]
+        verbose_name = _("principle decision")
+        verbose_name_plural = _("principle decisions")
+        permissions = [("publish_decision", _("Can publish decisions and change their status"))]
+        indexes = [
+            models.Index(
+                F("published_on").desc(nulls_last=True),
+                F("decided_on").desc(),
+                F("id").desc(),
+                name="decision_newest",
+                condition=Q(is_published=True),
+            ),
+            models.Index(fields=["area", "is_published", "-decided_on"], name="decision_area_newest"),
+            models.Index(fields=["updated_at", "id"], name="decision_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("decisions:detail", args=[self.number])
+
+    @property
+    def cite_as(self) -> str:
+        return f"Ankestyrelsens principafgørelse {self.number}"
+
+    @property
+    def in_force(self) -> bool:
+        return self.status == Status.IN_FORCE
+
+    def current_successors(self, max_steps: int = 10) -> list["Decision"]:
+        """The published decisions that replace this one and are themselves still (partly) in force,
+        following a chain of replacements (C-16-99 → 7-09 → 24-19)."""
+        seen, frontier, current = {self.pk}, [self], []
+        for _step in range(max_steps):
+            relations = Relation.objects.filter(
+                target__in=frontier, kind=Relation.Kind.REPLACES, source__is_published=True
+            ).select_related("source")
+            frontier = []
+            for successor in (relation.source for relation in relations):
+                if successor.pk not in seen:
+                    seen.add(successor.pk)
+                    (frontier if successor.status == Status.NO_LONGER_IN_FORCE else current).append(successor)
+            if not frontier:
+                break
+        return current
+
+    def set_references(self, references: list[Reference]) -> None:
+        """Makes the decision cite exactly `references`, creating paragraphs that are new."""
+        laws = {law.slug: law for law in Law.objects.filter(slug__in={ref.law for ref in references})}
+        rows = []
+        for position, reference in enumerate(dict.fromkeys(references)):
+            paragraph = Paragraph.objects.filter(law=laws[reference.law], section=reference.section).first()
+            if paragraph is None:
+                paragraph = Paragraph.objects.create(law=laws[reference.law], section=reference.section)
+            rows.append(
+                ParagraphReference(
+                    decision=self,
+                    paragraph=paragraph,
+                    subsection=reference.subsection,
+                    item=reference.item,
+                    position=position,
+                )
+            )
+        self.references.all().delete()
+        ParagraphReference.objects.bulk_create(rows)
+
+
+class ParagraphReference(models.Model):
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="references")
+    paragraph = models.ForeignKey(Paragraph, on_delete=models.PROTECT, related_name="references")
+    subsection = models.PositiveSmallIntegerField(_("subsection (stk.)"), null=True, blank=True)
+    item = models.PositiveSmallIntegerField(_("item (nr.)"), null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name = _("paragraph reference")
+        verbose_name_plural = _("paragraph references")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["decision", "paragraph", "subsection", "item"],
+                name="unique_reference",
+                nulls_distinct=False,
+            )
+        ]
+        indexes = [models.Index(fields=["paragraph", "decision"], name="reference_paragraph")]
+
+    def __str__(self) -> str:
+        return self.citation
+
+    @property
+    def reference(self) -> Reference:
+        return Reference(self.paragraph.law.slug, self.paragraph.section, self.subsection, self.item)
+
+    @property
+    def citation(self) -> str:
+        return format_reference(self.reference, self.paragraph.law.short_name)
+
+
+class Relation(models.Model):
+    class Kind(models.TextChoices):
+        REPLACES = "replaces", _("replaces")
+        CHANGES = "changes", _("changes")
+        SEE_ALSO = "see_also", _("see also")
+
+    source = models.ForeignKey(
+        Decision, verbose_name=_("decision"), on_delete=models.CASCADE, related_name="relations_from"
+    )
+    target = models.ForeignKey(
+        Decision, verbose_name=_("related decision"), on_delete=models.CASCADE, related_name="relations_to"
+    )
+    kind = models.CharField(_("relation"), max_length=20, choices=Kind.choices)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["kind", "-target__decided_on"]
+        verbose_name = _("relation")
+        verbose_name_plural = _("relations")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target", "kind"], name="unique_relation"),
+            models.CheckConstraint(condition=~Q(source=models.F("target")), name="relation_not_to_itself"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source.number} {self.get_kind_display()} {self.target.number}"
+
+
+COUNTS_VERSION_KEY = "decisions:version"
+
+
+def decisions_changed(**_kwargs) -> None:
+    """Makes cached figures about decisions (the counts per paragraph) stale: now, for this
+    transaction's own reads, and again at commit, in case another request cached the old figures
+    in between."""
+    _new_counts_version()
+    transaction.on_commit(_new_counts_version)
+
+
+def _new_counts_version() -> None:
+    try:
+        cache.incr(COUNTS_VERSION_KEY)
+    except ValueError:  # not set yet
+        cache.set(COUNTS_VERSION_KEY, 1, None)
+
+
+def paragraph_counts() -> dict[int, tuple[int, int]]:
+    """Published decisions per paragraph id: (in force, in all). Cached until a decision changes."""
+    key = f"decisions:paragraph-counts:{cache.get_or_set(COUNTS_VERSION_KEY, 1, None)}"
+    counts = cache.get(key)
+    if counts is None:
+        rows = (
+            ParagraphReference.objects.filter(decision__is_published=True)
+            .values("paragraph_id")
+            .annotate(
+                total=Count("decision_id", distinct=True),
+                in_force=Count("decision_id", distinct=True, filter=Q(decision__status=Status.IN_FORCE)),
+            )
+            .values_list("paragraph_id", "in_force", "total")
+        )
+        counts = {paragraph_id: (in_force, total) for paragraph_id, in_force, total in rows}
+        cache.set(key, counts, 24 * 3600)
+    return counts

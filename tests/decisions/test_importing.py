@@ -1,0 +1,178 @@
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from decisions.models import Decision, Relation, Status
+
+pytestmark = pytest.mark.django_db
+
+
+def line(number: str = "12-19", **overrides) -> dict:
+    record = {
+        "number": number,
+        "title": "Merudgifter – kørsel til fritidsaktiviteter",
+        "summary": "Principmeddelelsen fastslår, at udgifter til kørsel kan dækkes som merudgifter.",
+        "body": "Sagens omstændigheder …\n\nBegrundelse …",
+        "practice_note": "Spørg ind til, hvor ofte borgeren kører.",
+        "decided_on": "2019-03-01",
+        "published_on": "2019-03-20",
+        "area": "social",
+        "status": "in_force",
+        "paragraphs": ["SEL § 100, stk. 1", "RSL § 9 c"],
+        "keywords": ["merudgifter", "kørsel"],
+        "replaces": [],
+    }
+    record.update(overrides)
+    return record
+
+
+def write(tmp_path, *records, name="decisions.jsonl") -> str:
+    path = tmp_path / name
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return str(path)
+
+
+def run(*args) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_decisions", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_a_valid_file_is_imported_published_with_paragraphs_and_replacements(tmp_path):
+    path = write(
+        tmp_path,
+        line("12-19", replaces=["C-16-99"]),  # the replaced decision comes later in the file
+        line(
+            "C-16-99", decided_on="1999-05-05", status="no_longer_in_force", paragraphs=["servicelovens § 84"]
+        ),
+    )
+
+    out, _ = run(path)
+
+    assert "2 created, 0 updated, 0 unchanged." in out
+    new = Decision.objects.get(number="12-19")
+    assert new.is_published
+    assert [r.citation for r in new.references.all()] == [
+        "serviceloven § 100, stk. 1",
+        "retssikkerhedsloven § 9 c",
+    ]
+    assert new.citations == "SEL § 100, stk. 1\nRSL § 9 c"
+    assert new.keywords == ["merudgifter", "kørsel"]
+    old = Decision.objects.get(number="C-16-99")
+    assert old.status == Status.NO_LONGER_IN_FORCE
+    assert Relation.objects.filter(source=new, target=old, kind=Relation.Kind.REPLACES).exists()
+
+
+def test_an_invalid_file_reports_every_problem_by_line_and_field_and_imports_nothing(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(
+        "\n".join(
+            [
+                json.dumps(line("1-20")),
+                json.dumps(line("2-20", area="health", paragraphs=["XYZ § 3"], decided_on="2020-02-30")),
+                "{not json",
+                json.dumps(line("1-20", title="")),
+                json.dumps(line("3-20", status="valid", replaces=["9-99"], colour="blue")),
+            ]
+        ),
+        encoding="utf-8",
+    )
+
+    with pytest.raises(CommandError, match="4 invalid line"):
+        run(str(path))
+
+    _, err = _run_capturing_errors(str(path))
+    assert "line 2: decided_on: '2020-02-30' is not a real date" in err
+    assert "line 2: area: unknown area 'health'" in err
+    assert "line 2: paragraphs: Unknown law “XYZ” in “XYZ § 3”." in err
+    assert "line 3: json: not valid JSON" in err
+    assert "line 4: title: required, a non-empty string" in err
+    assert "line 4: number: 1-20 is also on line 1" in err
+    assert "line 5: status: 'valid' is not one of in_force, partly_changed, no_longer_in_force" in err
+    assert "line 5: colour: unknown field" in err
+    assert "line 5: replaces: no decision 9-99 in the file or the database" in err
+    assert Decision.objects.count() == 0
+
+
+def _run_capturing_errors(path: str) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_decisions", path, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_skip_invalid_imports_the_valid_lines_and_reports_the_rest(tmp_path):
+    path = write(tmp_path, line("1-20"), line("2-20", area="health"), line("3-20"))
+
+    with pytest.raises(SystemExit) as exit_info:
+        run(path, "--skip-invalid")
+
+    assert exit_info.value.code == 1
+    assert sorted(Decision.objects.values_list("number", flat=True)) == ["1-20", "3-20"]
+
+
+def test_importing_the_same_file_twice_leaves_one_copy_and_no_new_history(tmp_path):
+    path = write(tmp_path, line("1-20"), line("2-20", replaces=["1-20"]))
+    run(path)
+    history_before = Decision.history.count()
+
+    out, _ = run(path)
+
+    assert "0 created, 0 updated, 2 unchanged." in out
+    assert Decision.objects.count() == 2
+    assert Relation.objects.count() == 1
+    assert Decision.history.count() == history_before
+
+
+def test_a_changed_line_updates_the_decision_and_its_history(tmp_path):
+    run(write(tmp_path, line("1-20"), line("2-20")))
+    before = Decision.objects.get(number="1-20")
+
+    out, _ = run(
+        write(tmp_path, line("1-20", status="partly_changed", paragraphs=["SEL § 41"]), line("2-20"))
+    )
+
+    assert "0 created, 1 updated, 1 unchanged." in out
+    after = Decision.objects.get(number="1-20")
+    assert after.status == Status.PARTLY_CHANGED
+    assert [r.citation for r in after.references.all()] == ["serviceloven § 41"]
+    assert after.updated_at > before.updated_at
+    assert list(after.history.values_list("status", flat=True)) == ["partly_changed", "in_force"]
+
+
+def test_a_line_that_drops_a_replacement_removes_the_relation(tmp_path):
+    run(write(tmp_path, line("1-20"), line("2-20", replaces=["1-20"])))
+
+    run(write(tmp_path, line("1-20"), line("2-20", replaces=[])))
+
+    assert Relation.objects.count() == 0
+
+
+def test_export_then_import_is_a_round_trip(tmp_path):
+    records = [
+        line("C-16-99", decided_on="1999-05-05", status="no_longer_in_force", paragraphs=["SEL § 84"]),
+        line("12-19", replaces=["C-16-99"], practice_note="", published_on=None, keywords=[]),
+        line("3-21", decided_on="2021-01-05", paragraphs=["AKL § 34, stk. 1, nr. 2", "FVL § 19"]),
+    ]
+    run(write(tmp_path, *records))
+    exported = tmp_path / "export.jsonl"
+
+    call_command("export_decisions", "--output", str(exported))
+
+    exported_records = [json.loads(text) for text in exported.read_text(encoding="utf-8").splitlines()]
+    assert exported_records == records  # oldest first, exactly as imported
+    Decision.objects.all().delete()
+    run(str(exported))
+    again = tmp_path / "again.jsonl"
+    call_command("export_decisions", "--output", str(again))
+    assert again.read_text(encoding="utf-8") == exported.read_text(encoding="utf-8")
+
+
+def test_a_file_that_is_not_utf8_is_a_clear_error(tmp_path):
+    path = tmp_path / "latin1.jsonl"
+    path.write_bytes(b'{"number": "1-20", "title": "S\xe6rlig st\xf8tte"}\n')
+
+    with pytest.raises(CommandError, match="cannot be read as UTF-8"):
+        run(str(path))
