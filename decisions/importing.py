@@ -55,6 +55,7 @@ COMPARED_FIELDS = (
     "citations",
     "is_published",
 )
+ANALYZE_AFTER = 1000
 BATCH = 500  # large enough to be fast; larger INSERTs take psycopg longer to prepare
 
 
@@ -268,6 +269,10 @@ def import_rows(rows: list[Row], progress: Callable[[int], None] = lambda _n: No
         ),
     )
     _sync_replacements(rows, existing)
+    if result.created + result.updated > ANALYZE_AFTER:
+        # Fresh statistics, so that the first page views after a large import get good query plans.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE decisions_decision, decisions_paragraphreference, decisions_relation")
     decisions_changed()
     return result
 

@@ -1,5 +1,7 @@
 """The law taxonomy (areas, laws, paragraphs) every app uses, and Ankestyrelsen's principle decisions."""
 
+from typing import NamedTuple
+
 from django.contrib.postgres.fields import ArrayField
 from django.core.cache import cache
 from django.core.validators import RegexValidator
@@ -125,17 +127,21 @@ class DecisionQuerySet(models.QuerySet):
         )
 
     def in_force_first(self) -> "DecisionQuerySet":
-        return self.alias(status_rank=STATUS_RANK).order_by("status_rank", "-decided_on", "-pk")
+        return self.order_by("status_rank", "-decided_on", "-pk")
 
     def for_list(self) -> "DecisionQuerySet":
         """What a list of decisions shows, with the decisions that replaced or changed each one."""
-        return self.select_related("area").prefetch_related(
-            models.Prefetch(
-                "relations_to",
-                queryset=Relation.objects.filter(
-                    kind__in=[Relation.Kind.REPLACES, Relation.Kind.CHANGES], source__is_published=True
-                ).select_related("source"),
-                to_attr="superseded_by",
+        return (
+            self.select_related("area")
+            .defer("body", "practice_note", "citations")
+            .prefetch_related(
+                models.Prefetch(
+                    "relations_to",
+                    queryset=Relation.objects.filter(
+                        kind__in=[Relation.Kind.REPLACES, Relation.Kind.CHANGES], source__is_published=True
+                    ).select_related("source"),
+                    to_attr="superseded_by",
+                )
             )
         )
 
@@ -157,6 +163,10 @@ class Decision(models.Model):
     )
     area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="decisions")
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.IN_FORCE)
+    # In force first, then partly changed, then the rest: stored so that lists sort by an index.
+    status_rank = models.GeneratedField(
+        expression=STATUS_RANK, output_field=models.PositiveSmallIntegerField(), db_persist=True
+    )
     keywords = ArrayField(
         models.CharField(max_length=100), verbose_name=_("keywords"), blank=True, default=list
     )
@@ -170,7 +180,7 @@ class Decision(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "status_rank"])
     objects = DecisionQuerySet.as_manager()
 
     class Meta:
@@ -186,7 +196,16 @@ class Decision(models.Model):
                 name="decision_newest",
                 condition=Q(is_published=True),
             ),
-            models.Index(fields=["area", "is_published", "-decided_on"], name="decision_area_newest"),
+            models.Index(
+                fields=["area", "status_rank", "-decided_on", "-id"],
+                name="decision_area_in_force_first",
+                condition=Q(is_published=True),
+            ),
+            models.Index(
+                fields=["status_rank", "-decided_on", "-id"],
+                name="decision_in_force_first",
+                condition=Q(is_published=True),
+            ),
             models.Index(fields=["updated_at", "id"], name="decision_updated"),
         ]
 
@@ -321,20 +340,40 @@ def _new_counts_version() -> None:
         cache.set(COUNTS_VERSION_KEY, 1, None)
 
 
-def paragraph_counts() -> dict[int, tuple[int, int]]:
-    """Published decisions per paragraph id: (in force, in all). Cached until a decision changes."""
-    key = f"decisions:paragraph-counts:{cache.get_or_set(COUNTS_VERSION_KEY, 1, None)}"
+def cached_count(name: str, queryset: models.QuerySet) -> int:
+    """`queryset.count()`, cached until a decision changes: lists of 100 000 decisions need not
+    count them on every page."""
+    key = f"decisions:count:{name}:{cache.get_or_set(COUNTS_VERSION_KEY, 1, None)}"
+    count = cache.get(key)
+    if count is None:
+        count = queryset.count()
+        cache.set(key, count, 24 * 3600)
+    return count
+
+
+class Counts(NamedTuple):
+    in_force: int
+    partly_changed: int
+    no_longer_in_force: int
+    total: int
+
+
+def paragraph_counts() -> dict[int, Counts]:
+    """Published decisions per paragraph id, by status. Cached until a decision changes."""
+    # The key names the shape of the value too, so a new release never reads an older shape.
+    key = f"decisions:paragraph-counts-by-status:{cache.get_or_set(COUNTS_VERSION_KEY, 1, None)}"
     counts = cache.get(key)
     if counts is None:
+        by_status = {
+            status: Count("decision_id", distinct=True, filter=Q(decision__status=status))
+            for status in Status.values
+        }
         rows = (
             ParagraphReference.objects.filter(decision__is_published=True)
             .values("paragraph_id")
-            .annotate(
-                total=Count("decision_id", distinct=True),
-                in_force=Count("decision_id", distinct=True, filter=Q(decision__status=Status.IN_FORCE)),
-            )
-            .values_list("paragraph_id", "in_force", "total")
+            .annotate(**by_status, total=Count("decision_id", distinct=True))
+            .values_list("paragraph_id", *Status.values, "total")
         )
-        counts = {paragraph_id: (in_force, total) for paragraph_id, in_force, total in rows}
+        counts = {row[0]: Counts(*row[1:]) for row in rows}
         cache.set(key, counts, 24 * 3600)
     return counts
