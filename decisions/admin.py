@@ -78,6 +78,7 @@ class DecisionForm(forms.ModelForm):
             "keywords",
         ]
         widgets = {
+            "title": forms.TextInput(attrs={"size": 90}),
             "citations": forms.Textarea(attrs={"rows": 4, "cols": 60}),
             "keywords": forms.TextInput(attrs={"size": 80}),
         }
@@ -102,8 +103,18 @@ class DecisionForm(forms.ModelForm):
         return "\n".join(format_reference(ref, abbreviations[ref.law]) for ref in self.references)
 
 
+class RelationFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        for form in self.forms:
+            target = form.cleaned_data.get("target") if hasattr(form, "cleaned_data") else None
+            if target is not None and self.instance.pk and target.pk == self.instance.pk:
+                form.add_error("target", gettext("A decision cannot be related to itself."))
+
+
 class RelationInline(admin.TabularInline):
     model = Relation
+    formset = RelationFormSet
     fk_name = "source"
     extra = 0
     autocomplete_fields = ["target"]
@@ -183,7 +194,6 @@ class DecisionAdmin(SimpleHistoryAdmin):
     list_filter = ["is_published", "status", "area", LawFilter, YearFilter]
     list_select_related = ["area"]
     search_fields = ["number", "title", "summary", "keywords"]
-    date_hierarchy = "decided_on"
     ordering = ["-decided_on", "-pk"]
     actions = ["mark_no_longer_in_force"]
     readonly_fields = ["created_at", "updated_at"]

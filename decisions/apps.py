@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 class DecisionsConfig(AppConfig):
     name = "decisions"
-    verbose_name = _("Principle decisions")
+    verbose_name = _("Principle decisions and laws")
 
     def ready(self) -> None:
         from decisions.citations import forget_parser

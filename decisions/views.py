@@ -5,6 +5,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_safe
 
 from decisions.citations import get_parser, normalize_section
@@ -25,7 +26,7 @@ from decisions.models import (
 PAGE_SIZE = 25
 OUTGOING = {
     Relation.Kind.REPLACES: _("Replaces"),
-    Relation.Kind.CHANGES: _("Changes"),
+    Relation.Kind.CHANGES: pgettext_lazy("a decision changes another", "Changes"),
     Relation.Kind.SEE_ALSO: _("See also"),
 }
 INCOMING = {

@@ -6,6 +6,7 @@ from portal import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon),
     path("principafgoerelser/", include("decisions.urls")),
     path("hotline/", include("hotline.urls")),
     path("nyhedsbreve/", include("newsletters.urls")),

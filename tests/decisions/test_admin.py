@@ -150,3 +150,31 @@ def test_the_changelist_filters_by_law_and_year_and_searches_numbers(admin_clien
     assert ">2-19<" in by_number
     assert ">1-19<" not in by_number
     assert admin_client.get("/admin/decisions/decision/?year=2020").status_code == 200
+
+
+def test_a_decision_cannot_be_related_to_itself(admin_client):
+    decision = DecisionFactory()
+    data = form_data(
+        number=decision.number,
+        area=str(decision.area_id),
+        **{
+            "relations_from-TOTAL_FORMS": "1",
+            "relations_from-0-target": str(decision.pk),
+            "relations_from-0-kind": "see_also",
+        },
+    )
+
+    response = admin_client.post(f"/admin/decisions/decision/{decision.pk}/change/", data)
+
+    assert response.status_code == 200
+    assert "En afgørelse kan ikke relateres til sig selv." in response.content.decode()
+    assert not Relation.objects.exists()
+
+
+def test_the_history_page_is_danish_and_carries_no_inline_style(admin_client):
+    decision = DecisionFactory()
+
+    html = admin_client.get(f"/admin/decisions/decision/{decision.pk}/history/").content.decode()
+
+    assert "Vælg et tidspunkt i listen herunder" in html
+    assert "style=" not in html

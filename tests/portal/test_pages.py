@@ -158,3 +158,10 @@ def test_templates_carry_no_inline_script_or_style_so_the_csp_can_forbid_them():
         assert "<style" not in text, f"inline style element in {template}"
         assert not re.search(r"\sstyle=", text), f"inline style attribute in {template}"
         assert not re.search(r"\son[a-z]+=", text), f"inline event handler in {template}"
+
+
+def test_the_favicon_address_browsers_ask_for_leads_to_our_icon(client):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 302
+    assert response["Location"].endswith("portal/favicon.svg")
