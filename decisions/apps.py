@@ -9,14 +9,11 @@ class DecisionsConfig(AppConfig):
 
     def ready(self) -> None:
         from decisions.citations import forget_parser
-        from decisions.models import Decision, Law, ParagraphReference, decisions_changed
+        from decisions.models import Decision, Law, decisions_changed
 
         post_save.connect(forget_parser, sender=Law, dispatch_uid="forget_parser_on_save")
         post_delete.connect(forget_parser, sender=Law, dispatch_uid="forget_parser_on_delete")
-        for model in (Decision, ParagraphReference):
-            post_save.connect(
-                decisions_changed, sender=model, dispatch_uid=f"changed_on_save_{model.__name__}"
-            )
-            post_delete.connect(
-                decisions_changed, sender=model, dispatch_uid=f"changed_on_delete_{model.__name__}"
-            )
+        # References change only together with their decision (admin) or in an import, which says
+        # so itself; not listening to them keeps their bulk deletes fast.
+        post_save.connect(decisions_changed, sender=Decision, dispatch_uid="decisions_changed_on_save")
+        post_delete.connect(decisions_changed, sender=Decision, dispatch_uid="decisions_changed_on_delete")
