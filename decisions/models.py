@@ -3,6 +3,8 @@
 from typing import NamedTuple
 
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.cache import cache
 from django.core.validators import RegexValidator
 from django.db import models, transaction
@@ -179,8 +181,11 @@ class Decision(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Weighted Danish full-text vector, kept current by a database trigger (migration 0005):
+    # number, title, citations and keywords weigh most, then summary, practice note, body.
+    search_vector = SearchVectorField(null=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["updated_at", "status_rank"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "status_rank", "search_vector"])
     objects = DecisionQuerySet.as_manager()
 
     class Meta:
@@ -207,6 +212,7 @@ class Decision(models.Model):
                 condition=Q(is_published=True),
             ),
             models.Index(fields=["updated_at", "id"], name="decision_updated"),
+            GinIndex(fields=["search_vector"], name="decision_search_vector"),
         ]
 
     def __str__(self) -> str:

@@ -1,16 +1,14 @@
-import re
-
 from django.core.paginator import Page, Paginator
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_safe
 
-from decisions.citations import get_parser, normalize_section
+from decisions import search
+from decisions.citations import normalize_section
 from decisions.models import (
-    NUMBER_PATTERN,
     Area,
     Counts,
     Decision,
@@ -153,24 +151,22 @@ def newest(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def search(request: HttpRequest) -> HttpResponse:
-    """A decision number or a citation goes straight to its page; other words are looked up in the
-    titles, summaries and keywords."""
-    query = " ".join(request.GET.get("q", "").replace("\x00", "").split())[:500]
-    if re.fullmatch(NUMBER_PATTERN, query):
-        decision = Decision.objects.published().filter(number__iexact=query).first()
-        if decision:
-            return redirect(decision)
-    citations = get_parser().find(query)
-    if len(citations) == 1 and citations[0].end - citations[0].start == len(query.rstrip(". ")):
-        reference = citations[0].references[0]
-        paragraph = Paragraph.objects.filter(law__slug=reference.law, section=reference.section).first()
-        if paragraph:
-            return redirect(paragraph.get_absolute_url())
-    page = None
-    if query:
-        words = Q()
-        for word in query.split()[:10]:
-            words &= Q(title__icontains=word) | Q(summary__icontains=word) | Q(keywords__icontains=word)
-        page = _page(request, Decision.objects.published().filter(words).in_force_first().for_list())
-    return render(request, "decisions/search.html", {"query": query, "page": page})
+def search_page(request: HttpRequest) -> HttpResponse:
+    filters = search.Filters.from_params(request.GET)
+    results = search.search(request.GET.get("q", ""), filters, request.GET.get("side"))
+    if results.redirect_to:
+        return redirect(results.redirect_to)
+    kept = [(name, request.GET[name]) for name in search.FILTER_PARAMS if request.GET.get(name)]
+    context = {
+        "results": results,
+        "query": results.query,
+        # The search form keeps the chosen filters; the year form keeps everything but the years.
+        "filter_fields": kept,
+        "year_fields": [
+            (name, value)
+            for name, value in [*kept, ("q", results.query), ("sort", results.filters.sort)]
+            if name not in ("year_from", "year_to") and value
+        ]
+        + ([("include_historic", "1")] if results.filters.include_historic else []),
+    }
+    return render(request, "decisions/search.html", context)

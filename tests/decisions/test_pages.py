@@ -176,28 +176,6 @@ def test_every_page_makes_the_same_number_of_queries_however_many_decisions_ther
     assert _queries(client, url) == few
 
 
-def test_searching_a_decision_number_or_a_citation_goes_straight_to_its_page(client):
-    DecisionFactory(number="C-16-99", citations="RSL § 9 c")
-
-    assert (
-        client.get("/principafgoerelser/soeg/", {"q": "c-16-99"})["Location"]
-        == "/principafgoerelser/C-16-99/"
-    )
-    paragraph = client.get("/principafgoerelser/soeg/", {"q": "§ 9 c i retssikkerhedsloven"})
-    assert paragraph["Location"] == "/principafgoerelser/lov/retssikkerhedsloven/9c/"
-
-
-def test_searching_words_lists_matching_decisions_and_keeps_the_query_when_paging(client):
-    DecisionFactory.create_batch(27, title="Bilstøtte til handicapbil")
-    DecisionFactory(title="Tandbehandling")
-
-    html = client.get("/principafgoerelser/soeg/", {"q": "handicapbil"}).content.decode()
-
-    assert "27 afgørelser matcher »handicapbil«." in html
-    assert "Tandbehandling" not in html
-    assert 'href="?q=handicapbil&amp;side=2"' in html
-
-
 def test_a_chain_of_replacements_leads_to_the_decision_in_force_today(client):
     first = DecisionFactory(number="C-16-99", status=Status.NO_LONGER_IN_FORCE)
     second = DecisionFactory(number="7-09", status=Status.NO_LONGER_IN_FORCE)

@@ -1,0 +1,284 @@
+"""Search over principle decisions: PostgreSQL full text with the `danish` configuration.
+
+A query may hold a law citation (it limits the results to that paragraph), be a decision number
+(it goes straight to the decision), and otherwise uses websearch syntax ("quoted phrase", or,
+-word). Results rank by relevance, with decisions in force ahead of partly changed and of
+historic ones at similar relevance; snippets are computed only for the rows on the page shown.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Concat, ExtractYear
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from decisions.citations import Reference, get_parser
+from decisions.models import NUMBER_PATTERN, Area, Decision, Law, Paragraph, ParagraphReference, Status
+
+PAGE_SIZE = 20
+MAX_QUERY = 500
+SORTS = ("relevance", "newest", "oldest")
+FILTER_PARAMS = ("area", "law", "paragraph", "status", "year_from", "year_to")
+# Multiplies relevance, so that at similar relevance a decision in force comes first.
+STATUS_WEIGHT = Case(
+    When(status=Status.IN_FORCE, then=Value(1.0)),
+    When(status=Status.PARTLY_CHANGED, then=Value(0.9)),
+    default=Value(0.75),
+    output_field=FloatField(),
+)
+_START, _STOP = "\x02", "\x03"  # stand-ins for <mark>, so the snippet can be escaped safely
+
+
+def clean_query(raw: str) -> str:
+    """What we search for: no NUL bytes or control characters, single spaces, at most 500 characters."""
+    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", raw or "")
+    return " ".join(text.split())[:MAX_QUERY]
+
+
+@dataclass
+class Filters:
+    area: str = ""
+    law: str = ""
+    paragraph: str = ""  # "serviceloven-100"
+    status: str = ""
+    year_from: int | None = None
+    year_to: int | None = None
+    include_historic: bool = False
+    sort: str = "relevance"
+
+    @classmethod
+    def from_params(cls, params) -> "Filters":
+        def year(name: str) -> int | None:
+            value = params.get(name, "").strip()
+            return int(value) if value.isdigit() and 1900 <= int(value) <= 2100 else None
+
+        sort = params.get("sort", "relevance")
+        status = params.get("status", "")
+        return cls(
+            area=params.get("area", "").strip()[:50],
+            law=params.get("law", "").strip()[:50],
+            paragraph=params.get("paragraph", "").strip()[:60],
+            status=status if status in Status.values else "",
+            year_from=year("year_from"),
+            year_to=year("year_to"),
+            include_historic=params.get("include_historic", "") in ("1", "true", "on")
+            or status == Status.NO_LONGER_IN_FORCE,
+            sort=sort if sort in SORTS else "relevance",
+        )
+
+
+@dataclass
+class Facet:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class Results:
+    query: str
+    filters: Filters
+    page: Page
+    facets: dict[str, list[Facet]] = field(default_factory=dict)
+    paragraphs: list[tuple[Paragraph, int]] = field(default_factory=list)  # "Go to serviceloven § 100"
+    redirect_to: str = ""
+
+
+def _paragraph_ids(references: list[Reference]) -> list[int]:
+    wanted = Q()
+    for reference in references:
+        wanted |= Q(law__slug=reference.law, section=reference.section)
+    return list(Paragraph.objects.filter(wanted).values_list("pk", flat=True)) if references else []
+
+
+def _on_paragraphs(queryset: QuerySet, paragraph_ids: list[int]) -> QuerySet:
+    return queryset.filter(
+        Exists(ParagraphReference.objects.filter(decision=OuterRef("pk"), paragraph_id__in=paragraph_ids))
+    )
+
+
+def _filtered(queryset: QuerySet, filters: Filters, skip: str = "") -> QuerySet:
+    if filters.area and skip != "area":
+        queryset = queryset.filter(area__slug=filters.area)
+    if filters.law and skip != "law":
+        queryset = queryset.filter(
+            Exists(
+                ParagraphReference.objects.filter(decision=OuterRef("pk"), paragraph__law__slug=filters.law)
+            )
+        )
+    if filters.paragraph:
+        law, _, section = filters.paragraph.rpartition("-")
+        paragraph_ids = list(
+            Paragraph.objects.filter(law__slug=law, section=section.lower()).values_list("pk", flat=True)
+        )
+        queryset = _on_paragraphs(queryset, paragraph_ids)
+    if filters.status and skip != "status":
+        queryset = queryset.filter(status=filters.status)
+    elif not filters.include_historic and skip != "status":
+        queryset = queryset.exclude(status=Status.NO_LONGER_IN_FORCE)
+    if filters.year_from:
+        queryset = queryset.filter(decided_on__year__gte=filters.year_from)
+    if filters.year_to:
+        queryset = queryset.filter(decided_on__year__lte=filters.year_to)
+    return queryset
+
+
+def search(raw_query: str, filters: Filters, page_number: str | None = None) -> Results:
+    """Runs one search: the page of results, facet counts and, for a citation, the paragraph."""
+    query = clean_query(raw_query)
+    if re.fullmatch(NUMBER_PATTERN, query):
+        decision = Decision.objects.published().filter(number__iexact=query).first()
+        if decision:
+            return Results(
+                query, filters, Paginator([], PAGE_SIZE).get_page(1), redirect_to=decision.get_absolute_url()
+            )
+
+    found = get_parser().find(query)
+    references = [reference for citation in found for reference in citation.references]
+    words = query
+    for citation in reversed(found):
+        words = words[: citation.start] + " " + words[citation.end :]
+    words = " ".join(words.split()).strip(" ,.")
+
+    base = Decision.objects.published()
+    paragraph_ids = _paragraph_ids(references)
+    if found:
+        base = _on_paragraphs(base, paragraph_ids)
+    text_query = SearchQuery(words, search_type="websearch", config="danish") if words else None
+    if text_query is not None:
+        base = base.filter(search_vector=text_query)
+
+    matching = _filtered(base, filters)
+    if filters.sort == "newest":
+        ordered = matching.order_by("-decided_on", "-pk")
+    elif filters.sort == "oldest":
+        ordered = matching.order_by("decided_on", "pk")
+    elif text_query is not None:
+        ordered = matching.annotate(
+            score=SearchRank(F("search_vector"), text_query, normalization=Value(1)) * STATUS_WEIGHT
+        ).order_by("-score", "status_rank", "-decided_on", "-pk")
+    else:
+        ordered = matching.in_force_first()
+    page = Paginator(ordered.for_list(), PAGE_SIZE).get_page(page_number)
+    _add_snippets(page, text_query)
+
+    results = Results(query, filters, page)
+    if found and not words:
+        counts = {pk: count for pk, count in _paragraph_totals(paragraph_ids)}
+        results.paragraphs = [
+            (paragraph, counts.get(paragraph.pk, 0))
+            for paragraph in Paragraph.objects.filter(pk__in=paragraph_ids).select_related("law")
+        ]
+    results.facets = _facets(base, filters) if query or _any_filter(filters) else {}
+    return results
+
+
+def _any_filter(filters: Filters) -> bool:
+    return bool(filters.area or filters.law or filters.paragraph or filters.status or filters.year_from)
+
+
+def _paragraph_totals(paragraph_ids: list[int]) -> list[tuple[int, int]]:
+    return list(
+        ParagraphReference.objects.filter(paragraph_id__in=paragraph_ids, decision__is_published=True)
+        .exclude(decision__status=Status.NO_LONGER_IN_FORCE)
+        .values("paragraph_id")
+        .annotate(count=Count("decision_id", distinct=True))
+        .values_list("paragraph_id", "count")
+    )
+
+
+def _add_snippets(page: Page, text_query: SearchQuery | None) -> None:
+    """The best-matching passage of each decision on the page, with the matches in <mark>."""
+    decisions = list(page.object_list)
+    page.object_list = decisions
+    if text_query is None or not decisions:
+        return
+    snippets = dict(
+        Decision.objects.filter(pk__in=[decision.pk for decision in decisions])
+        .annotate(
+            snippet=SearchHeadline(
+                Concat("summary", Value(" "), "practice_note", Value(" "), "body", output_field=TextField()),
+                text_query,
+                config="danish",
+                start_sel=_START,
+                stop_sel=_STOP,
+                max_words=30,
+                min_words=15,
+                max_fragments=2,
+                fragment_delimiter=" … ",
+            )
+        )
+        .values_list("pk", "snippet")
+    )
+    for decision in decisions:
+        decision.snippet = highlight(snippets.get(decision.pk, ""))
+
+
+def highlight(text: str) -> SafeString:
+    """Escapes the text, then turns the headline markers into <mark>."""
+    return mark_safe(escape(text).replace(_START, "<mark>").replace(_STOP, "</mark>"))  # noqa: S308
+
+
+def _facets(base: QuerySet, filters: Filters) -> dict[str, list[Facet]]:
+    """Counts beside each filter value; each facet counts under the other filters, not its own."""
+    areas = dict(
+        _filtered(base, filters, skip="area")
+        .values("area_id")
+        .annotate(n=Count("pk"))
+        .values_list("area_id", "n")
+    )
+    statuses = dict(
+        _filtered(base, filters, skip="status")
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    law_counts = dict(
+        ParagraphReference.objects.filter(decision__in=_filtered(base, filters, skip="law").values("pk"))
+        .values("paragraph__law_id")
+        .annotate(n=Count("decision_id", distinct=True))
+        .values_list("paragraph__law_id", "n")
+    )
+    years = (
+        _filtered(base, filters)
+        .annotate(year=ExtractYear("decided_on"))
+        .values("year")
+        .annotate(n=Count("pk"))
+        .order_by("-year")
+        .values_list("year", "n")
+    )
+    return {
+        "area": [
+            Facet(area.slug, area.name, areas[area.pk], area.slug == filters.area)
+            for area in Area.objects.all()
+            if area.pk in areas
+        ],
+        "law": [
+            Facet(law.slug, law.short_name, law_counts[law.pk], law.slug == filters.law)
+            for law in Law.objects.order_by("short_name")
+            if law.pk in law_counts
+        ],
+        "status": [
+            Facet(value, label, statuses[value], value == filters.status)
+            for value, label in Status.choices
+            if value in statuses
+        ],
+        "year": [Facet(str(year), str(year), count, False) for year, count in years],
+    }
