@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from decisions.citations import CitationError, Reference, format_reference, get_parser
-from decisions.models import Area, Decision, Law, Paragraph, ParagraphReference, Relation, Status
+from decisions.models import Area, Decision, Law, Paragraph, ParagraphReference, Relation, Status, Synonym
 
 PUBLISH = "decisions.publish_decision"
 
@@ -49,6 +49,35 @@ class LawAdmin(admin.ModelAdmin):
     list_filter = ["area"]
     search_fields = ["short_name", "abbreviation", "title"]
     prepopulated_fields = {"slug": ["short_name"]}
+
+
+class SynonymForm(forms.ModelForm):
+    alternatives = forms.CharField(
+        label=_("means the same as"),
+        help_text=_("Words or phrases, separated by commas."),
+        widget=forms.TextInput(attrs={"size": 80}),
+    )
+
+    class Meta:
+        model = Synonym
+        fields = ["term", "alternatives"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial["alternatives"] = ", ".join(self.instance.alternatives or [])
+
+    def clean_alternatives(self) -> list[str]:
+        alternatives = [item.strip() for item in self.cleaned_data["alternatives"].split(",") if item.strip()]
+        if not alternatives:
+            raise forms.ValidationError(gettext("Give at least one word or phrase."))
+        return alternatives
+
+
+@admin.register(Synonym)
+class SynonymAdmin(admin.ModelAdmin):
+    form = SynonymForm
+    list_display = ["term", "alternatives"]
+    search_fields = ["term", "alternatives"]
 
 
 @admin.register(Paragraph)

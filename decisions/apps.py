@@ -9,7 +9,8 @@ class DecisionsConfig(AppConfig):
 
     def ready(self) -> None:
         from decisions.citations import forget_parser
-        from decisions.models import Decision, Law, decisions_changed
+        from decisions.models import Decision, Law, Synonym, decisions_changed
+        from decisions.vocabulary import forget_synonyms
 
         post_save.connect(forget_parser, sender=Law, dispatch_uid="forget_parser_on_save")
         post_delete.connect(forget_parser, sender=Law, dispatch_uid="forget_parser_on_delete")
@@ -17,3 +18,5 @@ class DecisionsConfig(AppConfig):
         # so itself; not listening to them keeps their bulk deletes fast.
         post_save.connect(decisions_changed, sender=Decision, dispatch_uid="decisions_changed_on_save")
         post_delete.connect(decisions_changed, sender=Decision, dispatch_uid="decisions_changed_on_delete")
+        post_save.connect(forget_synonyms, sender=Synonym, dispatch_uid="forget_synonyms_on_save")
+        post_delete.connect(forget_synonyms, sender=Synonym, dispatch_uid="forget_synonyms_on_delete")

@@ -328,6 +328,31 @@ class Relation(models.Model):
         return f"{self.source.number} {self.get_kind_display()} {self.target.number}"
 
 
+class Synonym(models.Model):
+    """Words that mean the same to the people searching: “hjemmehjælp” ↔ “praktisk hjælp”.
+    Both ways: a search for any of them also finds the others, and the literal match still ranks first."""
+
+    term = models.CharField(_("word or phrase"), max_length=100, unique=True)
+    alternatives = ArrayField(
+        models.CharField(max_length=100),
+        verbose_name=_("means the same as"),
+        help_text=_("Words or phrases, separated by commas."),
+    )
+
+    class Meta:
+        ordering = ["term"]
+        verbose_name = _("synonym")
+        verbose_name_plural = _("synonyms")
+
+    def __str__(self) -> str:
+        return f"{self.term} ↔ {', '.join(self.alternatives)}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.term = " ".join(self.term.lower().split())
+        self.alternatives = [" ".join(alt.lower().split()) for alt in self.alternatives if alt.strip()]
+        super().save(*args, **kwargs)
+
+
 COUNTS_VERSION_KEY = "decisions:version"
 
 

@@ -28,6 +28,7 @@ from django.db.models.functions import Concat, ExtractYear
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from decisions import vocabulary
 from decisions.citations import Reference, get_parser
 from decisions.models import NUMBER_PATTERN, Area, Decision, Law, Paragraph, ParagraphReference, Status
 
@@ -36,6 +37,8 @@ MAX_QUERY = 500
 SORTS = ("relevance", "newest", "oldest")
 FILTER_PARAMS = ("area", "law", "paragraph", "status", "year_from", "year_to")
 # Multiplies relevance, so that at similar relevance a decision in force comes first.
+FEW_RESULTS = 3  # fewer results than this, and a query with typos gets a suggestion
+RARE = 3  # a word in fewer decisions than this is also tried as a prefix and as parts
 STATUS_WEIGHT = Case(
     When(status=Status.IN_FORCE, then=Value(1.0)),
     When(status=Status.PARTLY_CHANGED, then=Value(0.9)),
@@ -99,6 +102,75 @@ class Results:
     facets: dict[str, list[Facet]] = field(default_factory=dict)
     paragraphs: list[tuple[Paragraph, int]] = field(default_factory=list)  # "Go to serviceloven § 100"
     redirect_to: str = ""
+    suggestion: str = ""  # "Did you mean …?"
+    corrected_from: str = ""  # nothing matched the query as typed; these are the results for `query`
+    any_word: bool = False  # no decision had all the words; these have some of them
+
+
+OPERATORS = re.compile(r'"|(^|\s)-\S|(^|\s)or(\s|$)', re.IGNORECASE)
+
+
+@dataclass
+class TextQuery:
+    """The words of a query as two full-text queries: the literal words, and the literal words
+    widened by synonyms, hyphen variants, prefixes and compound parts. The widened one selects,
+    the literal one ranks whole-word matches first."""
+
+    literal: SearchQuery
+    widened: SearchQuery
+
+
+def _plain(text: str) -> SearchQuery:
+    return SearchQuery(text, search_type="phrase" if " " in text else "plain", config="danish")
+
+
+def build_text_query(words: str, any_word: bool = False) -> TextQuery | None:
+    if not words:
+        return None
+    if OPERATORS.search(words):  # the user writes websearch syntax: take it as written
+        query = SearchQuery(words, search_type="websearch", config="danish")
+        return TextQuery(query, query)
+    tokens = vocabulary.WORD.findall(words.lower())
+    if not tokens:
+        query = SearchQuery(words, search_type="websearch", config="danish")
+        return TextQuery(query, query)
+    known_synonyms = vocabulary.synonyms()
+    literal = widened = None
+    index = 0
+    while index < len(tokens):
+        for size in (3, 2, 1):  # the longest synonym phrase first: "tabt arbejdsfortjeneste"
+            phrase = " ".join(tokens[index : index + size])
+            if size == 1 or phrase in known_synonyms:
+                break
+        index += size
+        alternatives = [_plain(phrase)]
+        alternatives += [_plain(other) for other in sorted(known_synonyms.get(phrase, ()))]
+        if size == 1:
+            alternatives += _word_variants(phrase)
+        group = alternatives[0]
+        for alternative in alternatives[1:]:
+            group |= alternative
+        if literal is None:
+            literal, widened = _plain(phrase), group
+        elif any_word:
+            literal, widened = literal | _plain(phrase), widened | group
+        else:
+            literal, widened = literal & _plain(phrase), widened & group
+    return TextQuery(literal, widened)
+
+
+def _word_variants(word: str) -> list[SearchQuery]:
+    """Other spellings of one word: without its hyphen, and, when the corpus barely knows the
+    word whole, as a prefix (merudgift → merudgiftsydelse) and split into its known parts."""
+    variants = []
+    if "-" in word:
+        variants.append(_plain(word.replace("-", "")))
+    elif len(word) >= 6 and vocabulary.lexemes().get(vocabulary.stem(word), 0) < RARE:
+        variants.append(SearchQuery(f"{vocabulary.stem(word)}:*", search_type="raw", config="danish"))
+        parts = vocabulary.compound_parts(word)
+        if parts:
+            variants.append(SearchQuery(" ".join(parts), search_type="plain", config="danish"))
+    return variants
 
 
 def _paragraph_ids(references: list[Reference]) -> list[int]:
@@ -141,8 +213,43 @@ def _filtered(queryset: QuerySet, filters: Filters, skip: str = "") -> QuerySet:
 
 
 def search(raw_query: str, filters: Filters, page_number: str | None = None) -> Results:
-    """Runs one search: the page of results, facet counts and, for a citation, the paragraph."""
-    query = clean_query(raw_query)
+    """Runs one search: the page of results, facet counts and, for a citation, the paragraph.
+    When nothing matches and the words look mistyped, searches for the corrected words instead."""
+    results = _search(clean_query(raw_query), filters, page_number)
+    if results.page.paginator.count >= FEW_RESULTS or results.redirect_to:
+        return results
+    suggestion = _corrected(results.query)
+    if suggestion and results.page.paginator.count == 0:
+        corrected = _search(suggestion, filters, page_number)
+        if corrected.page.paginator.count:
+            corrected.corrected_from = results.query
+            return corrected
+    elif suggestion:
+        results.suggestion = suggestion
+    if results.page.paginator.count == 0 and len(results.query.split()) > 1:
+        # No decision has every word: show those with some of them, the most matching first.
+        some = _search(suggestion or results.query, filters, page_number, any_word=True)
+        if some.page.paginator.count:
+            some.any_word = True
+            return some
+    return results
+
+
+def _corrected(query: str) -> str:
+    """The query with each word the corpus does not know replaced by the nearest word it does."""
+    changed = False
+
+    def fix(match: re.Match) -> str:
+        nonlocal changed
+        better = vocabulary.correction(match.group(0).lower())
+        changed = changed or better is not None
+        return better or match.group(0)
+
+    corrected = vocabulary.WORD.sub(fix, query.lower()) if not OPERATORS.search(query) else query
+    return corrected if changed else ""
+
+
+def _search(query: str, filters: Filters, page_number: str | None, any_word: bool = False) -> Results:
     if re.fullmatch(NUMBER_PATTERN, query):
         decision = Decision.objects.published().filter(number__iexact=query).first()
         if decision:
@@ -150,7 +257,8 @@ def search(raw_query: str, filters: Filters, page_number: str | None = None) -> 
                 query, filters, Paginator([], PAGE_SIZE).get_page(1), redirect_to=decision.get_absolute_url()
             )
 
-    found = get_parser().find(query)
+    parser = get_parser()
+    found = parser.find(_with_paragraph_signs(query, parser))
     references = [reference for citation in found for reference in citation.references]
     words = query
     for citation in reversed(found):
@@ -161,9 +269,9 @@ def search(raw_query: str, filters: Filters, page_number: str | None = None) -> 
     paragraph_ids = _paragraph_ids(references)
     if found:
         base = _on_paragraphs(base, paragraph_ids)
-    text_query = SearchQuery(words, search_type="websearch", config="danish") if words else None
+    text_query = build_text_query(words, any_word)
     if text_query is not None:
-        base = base.filter(search_vector=text_query)
+        base = base.filter(search_vector=text_query.widened)
 
     matching = _filtered(base, filters)
     if filters.sort == "newest":
@@ -171,13 +279,16 @@ def search(raw_query: str, filters: Filters, page_number: str | None = None) -> 
     elif filters.sort == "oldest":
         ordered = matching.order_by("decided_on", "pk")
     elif text_query is not None:
-        ordered = matching.annotate(
-            score=SearchRank(F("search_vector"), text_query, normalization=Value(1)) * STATUS_WEIGHT
-        ).order_by("-score", "status_rank", "-decided_on", "-pk")
+        relevance = SearchRank(F("search_vector"), text_query.literal, normalization=Value(1)) + Value(
+            0.5
+        ) * SearchRank(F("search_vector"), text_query.widened, normalization=Value(1))
+        ordered = matching.annotate(score=relevance * STATUS_WEIGHT).order_by(
+            "-score", "status_rank", "-decided_on", "-pk"
+        )
     else:
         ordered = matching.in_force_first()
     page = Paginator(ordered.for_list(), PAGE_SIZE).get_page(page_number)
-    _add_snippets(page, text_query)
+    _add_snippets(page, text_query.widened if text_query else None)
 
     results = Results(query, filters, page)
     if found and not words:
@@ -188,6 +299,15 @@ def search(raw_query: str, filters: Filters, page_number: str | None = None) -> 
         ]
     results.facets = _facets(base, filters) if query or _any_filter(filters) else {}
     return results
+
+
+def _with_paragraph_signs(query: str, parser) -> str:
+    """“SEL 100” → “SEL § 100”: in a search box a law's abbreviation and a number cite a paragraph.
+    The text keeps its length, so the positions of what is found still fit the query."""
+    abbreviations = "|".join(re.escape(law.abbreviation) for law in parser.laws.values())
+    if not abbreviations:
+        return query
+    return re.sub(rf"\b({abbreviations}) (?=\d)", lambda m: m.group(1) + "§", query, flags=re.IGNORECASE)
 
 
 def _any_filter(filters: Filters) -> bool:

@@ -1,0 +1,73 @@
+"""Search quality over the demo data, measured with the evaluation set in evaluation.json.
+
+Mean reciprocal rank of the first relevant decision in the top 10, and recall at 5, for our
+search and for a baseline that returns the decisions containing the query as an exact phrase.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Q
+
+from decisions.models import Decision, Status
+from decisions.search import Filters, search
+
+EVALUATION = json.loads((Path(__file__).parent / "evaluation.json").read_text(encoding="utf-8"))
+MINIMUM_MRR = 0.85
+
+
+@pytest.fixture(scope="module")
+def demo_data(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("load_demo", verbosity=0)
+        yield
+        Decision.objects.all().delete()
+
+
+def ours(query: str) -> list[str]:
+    results = search(query, Filters())
+    if results.redirect_to:
+        return [results.redirect_to.rstrip("/").rsplit("/", 1)[-1]]
+    return [decision.number for decision in results.page.object_list][:10]
+
+
+def exact_phrase(query: str) -> list[str]:
+    """The baseline: decisions whose text contains the query as typed, newest first."""
+    text = Q()
+    for field in ("number", "title", "summary", "body", "practice_note", "citations"):
+        text |= Q(**{f"{field}__icontains": query})
+    decisions = Decision.objects.published().exclude(status=Status.NO_LONGER_IN_FORCE).filter(text)
+    return list(decisions.order_by("-decided_on").values_list("number", flat=True)[:10])
+
+
+def scores(engine) -> tuple[float, float]:
+    reciprocal_ranks, recalls = [], []
+    for case in EVALUATION:
+        found = engine(case["query"])
+        relevant = set(case["relevant"])
+        rank = next((position for position, number in enumerate(found, start=1) if number in relevant), None)
+        reciprocal_ranks.append(1 / rank if rank else 0.0)
+        recalls.append(len(relevant & set(found[:5])) / len(relevant))
+    return sum(reciprocal_ranks) / len(EVALUATION), sum(recalls) / len(EVALUATION)
+
+
+def test_the_evaluation_set_covers_every_kind_of_query():
+    kinds = {case["kind"] for case in EVALUATION}
+    assert len(EVALUATION) >= 50
+    assert {"everyday", "abbreviation", "compound", "citation", "word_form", "typo"} <= kinds
+
+
+@pytest.mark.django_db
+def test_search_finds_the_right_decision_from_the_words_caseworkers_type(demo_data, capsys):
+    mrr, recall = scores(ours)
+    baseline_mrr, baseline_recall = scores(exact_phrase)
+
+    with capsys.disabled():
+        print(
+            f"\nsearch quality over {len(EVALUATION)} queries: MRR@10 {mrr:.3f}, recall@5 {recall:.3f}; "
+            f"exact-phrase baseline: MRR@10 {baseline_mrr:.3f}, recall@5 {baseline_recall:.3f}"
+        )
+    assert mrr >= MINIMUM_MRR
+    assert mrr > baseline_mrr
