@@ -59,6 +59,76 @@ BENCHMARKS = {
 }
 
 
+SEARCH_ROUNDS = 10
+SEARCH_QUERIES = [
+    "kommune",
+    "hjælp",
+    "afgørelse",
+    "kommunen afgørelse",
+    "borgeren",
+    "støtte",
+    "tandbehandling",
+    "hjemmehjælp",
+    "bilstøtte",
+    "merudgift",
+    "merudgifter til medicin",
+    "briller",
+    "kørestol",
+    "el-kørestol",
+    "høreapparat",
+    "boligindretning",
+    "førtidspension",
+    "sygedagpenge opfølgning",
+    "kontanthjælp rådighed",
+    "tilbagebetaling",
+    "aktindsigt",
+    "partshøring begrundelse",
+    "opholdskommune",
+    "anbringelse samvær",
+    "SEL § 100",
+    "SEL § 100 medicin",
+    "servicelovens § 83",
+    "§ 34 i aktivloven",
+    "RSL § 9 c",
+    "12-19",
+    "tandbehanling",
+    '"praktisk hjælp"',
+    "bil -kørsel",
+]
+BARE_SQL = (
+    "SELECT id FROM decisions_decision WHERE is_published AND search_vector @@ "
+    "websearch_to_tsquery('danish', %s) ORDER BY ts_rank(search_vector, "
+    "websearch_to_tsquery('danish', %s)) DESC LIMIT 20"
+)
+
+
+def bench_search(client: Client) -> None:
+    """The search page for each query against the bare SQL of the same full-text query."""
+    page_times, sql_times, slowest = [], [], []
+    for query in SEARCH_QUERIES:
+        client.get("/principafgoerelser/soeg/", {"q": query})  # warm
+        timings = []
+        for _ in range(SEARCH_ROUNDS):
+            started = time.perf_counter()
+            client.get("/principafgoerelser/soeg/", {"q": query})
+            timings.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute(BARE_SQL, [query, query])
+                cursor.fetchall()
+            sql_times.append((time.perf_counter() - started) * 1000)
+        page_times += timings
+        slowest.append((max(timings), query))
+    p50, p95 = statistics.median(page_times), statistics.quantiles(page_times, n=20)[-1]
+    sql50, sql95 = statistics.median(sql_times), statistics.quantiles(sql_times, n=20)[-1]
+    print(f"\nsearch page, {len(SEARCH_QUERIES)} queries × {SEARCH_ROUNDS} ({DECISIONS} decisions)")
+    print(f"{'search page':<24} {p50:8.2f} {p95:8.2f} {p50 / sql50:10.2f}")
+    print(f"{'baseline: bare FTS SQL':<24} {sql50:8.2f} {sql95:8.2f} {1:10.2f}")
+    print(
+        "slowest: " + ", ".join(f"{query!r} {ms:.0f} ms" for ms, query in sorted(slowest, reverse=True)[:5])
+    )
+
+
 def load_decisions() -> float:
     """Replaces the bench database's decisions with DECISIONS generated ones; returns the import seconds."""
     with connection.cursor() as cursor:
@@ -106,6 +176,7 @@ def main() -> None:
     with override_settings(ROOT_URLCONF=__name__, STORAGES=plain_static, DEBUG=False, ALLOWED_HOSTS=hosts):
         client = Client()
         results = {name: measure(client, url.format(number=number)) for name, url in BENCHMARKS.items()}
+        bench_search(client)
     baseline = statistics.median(results["baseline: bare view"])
     print(f"{'page (' + str(DECISIONS) + ' decisions)':<24} {'p50 ms':>8} {'p95 ms':>8} {'ratio p50':>10}")
     for name, timings in results.items():

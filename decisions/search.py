@@ -30,9 +30,20 @@ from django.utils.safestring import SafeString, mark_safe
 
 from decisions import vocabulary
 from decisions.citations import Reference, get_parser
-from decisions.models import NUMBER_PATTERN, Area, Decision, Law, Paragraph, ParagraphReference, Status
+from decisions.models import (
+    NUMBER_PATTERN,
+    Area,
+    Counts,
+    Decision,
+    Law,
+    Paragraph,
+    ParagraphReference,
+    Status,
+    paragraph_counts,
+)
 
 PAGE_SIZE = 20
+CAP = 500
 MAX_QUERY = 500
 SORTS = ("relevance", "newest", "oldest")
 FILTER_PARAMS = ("area", "law", "paragraph", "status", "year_from", "year_to")
@@ -90,7 +101,7 @@ class Filters:
 class Facet:
     value: str
     label: str
-    count: int
+    count: int | None  # None when the results were too many to count
     selected: bool
 
 
@@ -105,6 +116,7 @@ class Results:
     suggestion: str = ""  # "Did you mean …?"
     corrected_from: str = ""  # nothing matched the query as typed; these are the results for `query`
     any_word: bool = False  # no decision had all the words; these have some of them
+    capped: bool = False  # more than CAP decisions matched; the CAP newest in force are shown
 
 
 OPERATORS = re.compile(r'"|(^|\s)-\S|(^|\s)or(\s|$)', re.IGNORECASE)
@@ -186,10 +198,10 @@ def _on_paragraphs(queryset: QuerySet, paragraph_ids: list[int]) -> QuerySet:
     )
 
 
-def _filtered(queryset: QuerySet, filters: Filters, skip: str = "") -> QuerySet:
-    if filters.area and skip != "area":
+def _filtered(queryset: QuerySet, filters: Filters) -> QuerySet:
+    if filters.area:
         queryset = queryset.filter(area__slug=filters.area)
-    if filters.law and skip != "law":
+    if filters.law:
         queryset = queryset.filter(
             Exists(
                 ParagraphReference.objects.filter(decision=OuterRef("pk"), paragraph__law__slug=filters.law)
@@ -201,9 +213,9 @@ def _filtered(queryset: QuerySet, filters: Filters, skip: str = "") -> QuerySet:
             Paragraph.objects.filter(law__slug=law, section=section.lower()).values_list("pk", flat=True)
         )
         queryset = _on_paragraphs(queryset, paragraph_ids)
-    if filters.status and skip != "status":
+    if filters.status:
         queryset = queryset.filter(status=filters.status)
-    elif not filters.include_historic and skip != "status":
+    elif not filters.include_historic:
         queryset = queryset.exclude(status=Status.NO_LONGER_IN_FORCE)
     if filters.year_from:
         queryset = queryset.filter(decided_on__year__gte=filters.year_from)
@@ -251,7 +263,8 @@ def _corrected(query: str) -> str:
 
 def _search(query: str, filters: Filters, page_number: str | None, any_word: bool = False) -> Results:
     if re.fullmatch(NUMBER_PATTERN, query):
-        decision = Decision.objects.published().filter(number__iexact=query).first()
+        # Numbers are stored with upper-case letters (C-16-99): the unique index finds either form.
+        decision = Decision.objects.published().filter(number__in={query, query.upper()}).first()
         if decision:
             return Results(
                 query, filters, Paginator([], PAGE_SIZE).get_page(1), redirect_to=decision.get_absolute_url()
@@ -274,6 +287,15 @@ def _search(query: str, filters: Filters, page_number: str | None, any_word: boo
         base = base.filter(search_vector=text_query.widened)
 
     matching = _filtered(base, filters)
+    # The full-text condition is evaluated once, for at most CAP + 1 decisions; ranking, counting
+    # and facets then work on those ids. A query that matches most of the collection ("kommune")
+    # thereby ranks the CAP newest decisions in force, says "more than", and facets name their
+    # values without counts.
+    ids = list(matching.in_force_first().values_list("pk", flat=True)[: CAP + 1])
+    capped = len(ids) > CAP
+    ids = ids[:CAP]
+    total = len(ids)
+    matching = Decision.objects.filter(pk__in=ids)
     if filters.sort == "newest":
         ordered = matching.order_by("-decided_on", "-pk")
     elif filters.sort == "oldest":
@@ -287,17 +309,20 @@ def _search(query: str, filters: Filters, page_number: str | None, any_word: boo
         )
     else:
         ordered = matching.in_force_first()
-    page = Paginator(ordered.for_list(), PAGE_SIZE).get_page(page_number)
+    paginator = Paginator(ordered.for_list(), PAGE_SIZE)
+    paginator.count = total  # counted above, at most CAP
+    page = paginator.get_page(page_number)
     _add_snippets(page, text_query.widened if text_query else None)
 
-    results = Results(query, filters, page)
+    results = Results(query, filters, page, capped=capped)
     if found and not words:
-        counts = {pk: count for pk, count in _paragraph_totals(paragraph_ids)}
+        counts = paragraph_counts()  # cached; the same figures as the paragraph page
         results.paragraphs = [
-            (paragraph, counts.get(paragraph.pk, 0))
+            (paragraph, _shown(counts.get(paragraph.pk)))
             for paragraph in Paragraph.objects.filter(pk__in=paragraph_ids).select_related("law")
         ]
-    results.facets = _facets(base, filters) if query or _any_filter(filters) else {}
+    if query or _any_filter(filters):
+        results.facets = _facet_values(filters) if capped else _facets(ids, filters)
     return results
 
 
@@ -314,14 +339,9 @@ def _any_filter(filters: Filters) -> bool:
     return bool(filters.area or filters.law or filters.paragraph or filters.status or filters.year_from)
 
 
-def _paragraph_totals(paragraph_ids: list[int]) -> list[tuple[int, int]]:
-    return list(
-        ParagraphReference.objects.filter(paragraph_id__in=paragraph_ids, decision__is_published=True)
-        .exclude(decision__status=Status.NO_LONGER_IN_FORCE)
-        .values("paragraph_id")
-        .annotate(count=Count("decision_id", distinct=True))
-        .values_list("paragraph_id", "count")
-    )
+def _shown(counts: Counts | None) -> int:
+    """Decisions a default search shows: in force and partly changed."""
+    return counts.in_force + counts.partly_changed if counts else 0
 
 
 def _add_snippets(page: Page, text_query: SearchQuery | None) -> None:
@@ -356,29 +376,36 @@ def highlight(text: str) -> SafeString:
     return mark_safe(escape(text).replace(_START, "<mark>").replace(_STOP, "</mark>"))  # noqa: S308
 
 
-def _facets(base: QuerySet, filters: Filters) -> dict[str, list[Facet]]:
-    """Counts beside each filter value; each facet counts under the other filters, not its own."""
-    areas = dict(
-        _filtered(base, filters, skip="area")
-        .values("area_id")
-        .annotate(n=Count("pk"))
-        .values_list("area_id", "n")
-    )
-    statuses = dict(
-        _filtered(base, filters, skip="status")
-        .values("status")
-        .annotate(n=Count("pk"))
-        .values_list("status", "n")
-    )
+def _facet_values(filters: Filters) -> dict[str, list[Facet]]:
+    """The facets without counts, for results too many to count."""
+    return {
+        "area": [Facet(a.slug, a.name, None, a.slug == filters.area) for a in Area.objects.all()],
+        "law": [
+            Facet(law.slug, law.short_name, None, law.slug == filters.law)
+            for law in Law.objects.order_by("short_name")
+        ],
+        "status": [Facet(value, label, None, value == filters.status) for value, label in Status.choices],
+        "year": [],
+    }
+
+
+def _facets(ids: list[int], filters: Filters) -> dict[str, list[Facet]]:
+    """Counts beside each filter value, over the results shown (at most CAP decisions)."""
+    decisions = Decision.objects.filter(pk__in=ids)
+
+    def counts(column: str) -> dict:
+        return dict(decisions.order_by().values(column).annotate(n=Count("pk")).values_list(column, "n"))
+
+    areas, statuses = counts("area_id"), counts("status")
     law_counts = dict(
-        ParagraphReference.objects.filter(decision__in=_filtered(base, filters, skip="law").values("pk"))
+        ParagraphReference.objects.filter(decision_id__in=ids)
         .values("paragraph__law_id")
         .annotate(n=Count("decision_id", distinct=True))
         .values_list("paragraph__law_id", "n")
     )
     years = (
-        _filtered(base, filters)
-        .annotate(year=ExtractYear("decided_on"))
+        decisions.annotate(year=ExtractYear("decided_on"))
+        .order_by()
         .values("year")
         .annotate(n=Count("pk"))
         .order_by("-year")
@@ -402,3 +429,36 @@ def _facets(base: QuerySet, filters: Filters) -> dict[str, list[Facet]]:
         ],
         "year": [Facet(str(year), str(year), count, False) for year, count in years],
     }
+
+
+SUGGESTIONS = 8
+
+
+def suggestions(raw_query: str) -> list[dict[str, str]]:
+    """As-you-type suggestions: laws, paragraphs and decision numbers that begin like the query."""
+    query = clean_query(raw_query)[:60]
+    if len(query) < 2:
+        return []
+    found: list[dict[str, str]] = []
+    numbers = Decision.objects.published().filter(number__istartswith=query).order_by("number")
+    for number, title in numbers.values_list("number", "title")[:SUGGESTIONS]:
+        found.append({"kind": "decision", "text": number, "label": f"{number} {title}"})
+    cited = re.match(r"^(?P<law>.+?)\s*§\s*(?P<section>\d+\s?[a-zæøå]?)?$", query, re.IGNORECASE)
+    laws = list(Law.objects.all())
+    by_name = {name.lower(): law for law in laws for name in (law.abbreviation, law.short_name, *law.aliases)}
+    if cited and cited.group("law").lower() in by_name:
+        law = by_name[cited.group("law").lower()]
+        section = (cited.group("section") or "").replace(" ", "").lower()
+        paragraphs = Paragraph.objects.filter(law=law, section__startswith=section, references__isnull=False)
+        for paragraph in paragraphs.distinct().order_by("number", "letter")[:SUGGESTIONS]:
+            text = f"{law.abbreviation} {paragraph.display}"
+            found.append(
+                {"kind": "paragraph", "text": text, "label": f"{law.short_name} {paragraph.display}"}
+            )
+    else:
+        lowered = query.lower()
+        for law in laws:
+            names = (law.abbreviation, law.short_name, law.title, *law.aliases)
+            if any(name.lower().startswith(lowered) for name in names):
+                found.append({"kind": "law", "text": f"{law.abbreviation} § ", "label": law.title})
+    return found[:SUGGESTIONS]

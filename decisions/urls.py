@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("nyeste/", views.newest, name="newest"),
     path("soeg/", views.search_page, name="search"),
+    path("soeg/forslag/", views.suggest, name="suggest"),
     path("omraade/<slug:slug>/", views.area, name="area"),
     path("lov/<slug:slug>/", views.law, name="law"),
     path("lov/<slug:law_slug>/<str:section>/", views.paragraph, name="paragraph"),

@@ -1,6 +1,6 @@
 from django.core.paginator import Page, Paginator
 from django.db.models import F, Prefetch, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -148,6 +148,12 @@ def newest(request: HttpRequest) -> HttpResponse:
     return render(
         request, "decisions/list.html", {"page": _page(request, newest_first, count), "newest": True}
     )
+
+
+@require_safe
+def suggest(request: HttpRequest) -> JsonResponse:
+    """As-you-type suggestions for the search field; the field works the same without them."""
+    return JsonResponse({"suggestions": search.suggestions(request.GET.get("q", ""))})
 
 
 @require_safe

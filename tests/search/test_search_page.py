@@ -73,14 +73,29 @@ def test_filters_and_facet_counts_live_in_the_url(client):
     DecisionFactory(number="1-20", title="Hjemmehjælp", citations="SEL § 83")
     DecisionFactory(number="2-20", title="Hjemmehjælp", citations="RSL § 9", area=_area("employment"))
 
+    unfiltered = " ".join(client.get(URL, {"q": "hjemmehjælp"}).content.decode().split())
     html = " ".join(client.get(URL, {"q": "hjemmehjælp", "area": "social"}).content.decode().split())
 
+    assert (
+        'href="?q=hjemmehj%C3%A6lp&amp;area=employment">Beskæftigelsesområdet</a> '
+        '<span class="count">1</span>' in unfiltered
+    )
+    assert 'Retssikkerhedsloven</a> <span class="count">1</span>' in unfiltered
     assert "/principafgoerelser/1-20/" in html
     assert "/principafgoerelser/2-20/" not in html
-    assert (
-        'Beskæftigelsesområdet</a> <span class="count">1</span>' in html
-    )  # the area facet counts the others
-    assert 'Serviceloven</a> <span class="count">1</span>' in html
+    assert '<a aria-current="true" href="?q=hjemmehj%C3%A6lp">✕ Socialområdet</a>' in html
+
+
+def test_a_query_matching_very_many_decisions_is_bounded_and_says_so(client, monkeypatch):
+    from decisions import search as search_module
+
+    monkeypatch.setattr(search_module, "CAP", 5)
+    DecisionFactory.create_batch(8, title="Kommunen skal vurdere")
+
+    html = client.get(URL, {"q": "kommunen"}).content.decode()
+
+    assert "Mere end 5 afgørelser matcher: de nyeste vises." in html
+    assert html.count('class="decision-item ') == 5
 
 
 def _area(slug):
@@ -154,3 +169,17 @@ def test_the_results_page_makes_the_same_number_of_queries_however_many_match(cl
         client.get(URL, {"q": "medicin"})
 
     assert len(many) == len(few)
+
+
+def test_as_you_type_suggestions_offer_numbers_paragraphs_and_laws(client):
+    DecisionFactory(number="12-19", title="Merudgifter", citations="SEL § 100")
+    DecisionFactory(number="12-20", title="Kørsel", citations="SEL § 112")
+
+    numbers = client.get("/principafgoerelser/soeg/forslag/", {"q": "12-"}).json()["suggestions"]
+    paragraphs = client.get("/principafgoerelser/soeg/forslag/", {"q": "sel § 1"}).json()["suggestions"]
+    laws = client.get("/principafgoerelser/soeg/forslag/", {"q": "service"}).json()["suggestions"]
+
+    assert [item["text"] for item in numbers] == ["12-19", "12-20"]
+    assert [item["text"] for item in paragraphs] == ["SEL § 100", "SEL § 112"]
+    assert laws == [{"kind": "law", "text": "SEL § ", "label": "Lov om social service"}]
+    assert client.get("/principafgoerelser/soeg/forslag/", {"q": "\x00"}).json() == {"suggestions": []}
