@@ -135,7 +135,7 @@ class DecisionQuerySet(models.QuerySet):
         """What a list of decisions shows, with the decisions that replaced or changed each one."""
         return (
             self.select_related("area")
-            .defer("body", "practice_note", "citations")
+            .defer("body", "practice_note", "citations", "search_vector")
             .prefetch_related(
                 models.Prefetch(
                     "relations_to",

@@ -43,7 +43,8 @@ from decisions.models import (
 )
 
 PAGE_SIZE = 20
-CAP = 500
+CAP = 200
+PARAGRAPH_FACETS = 10
 MAX_QUERY = 500
 SORTS = ("relevance", "newest", "oldest")
 FILTER_PARAMS = ("area", "law", "paragraph", "status", "year_from", "year_to")
@@ -385,6 +386,7 @@ def _facet_values(filters: Filters) -> dict[str, list[Facet]]:
             for law in Law.objects.order_by("short_name")
         ],
         "status": [Facet(value, label, None, value == filters.status) for value, label in Status.choices],
+        "paragraph": [],
         "year": [],
     }
 
@@ -403,6 +405,15 @@ def _facets(ids: list[int], filters: Filters) -> dict[str, list[Facet]]:
         .annotate(n=Count("decision_id", distinct=True))
         .values_list("paragraph__law_id", "n")
     )
+    paragraph_rows = (
+        ParagraphReference.objects.filter(decision_id__in=ids)
+        .values("paragraph_id")
+        .annotate(n=Count("decision_id", distinct=True))
+        .order_by("-n")
+        .values_list("paragraph_id", "n")[:PARAGRAPH_FACETS]
+    )
+    paragraph_counts_here = dict(paragraph_rows)
+    paragraphs = Paragraph.objects.filter(pk__in=list(paragraph_counts_here)).select_related("law")
     years = (
         decisions.annotate(year=ExtractYear("decided_on"))
         .order_by()
@@ -427,6 +438,18 @@ def _facets(ids: list[int], filters: Filters) -> dict[str, list[Facet]]:
             for value, label in Status.choices
             if value in statuses
         ],
+        "paragraph": sorted(
+            (
+                Facet(
+                    f"{paragraph.law.slug}-{paragraph.section}",
+                    f"{paragraph.law.abbreviation} {paragraph.display}",
+                    paragraph_counts_here[paragraph.pk],
+                    filters.paragraph == f"{paragraph.law.slug}-{paragraph.section}",
+                )
+                for paragraph in paragraphs
+            ),
+            key=lambda facet: -facet.count,
+        ),
         "year": [Facet(str(year), str(year), count, False) for year, count in years],
     }
 

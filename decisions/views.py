@@ -95,7 +95,7 @@ def paragraph(request: HttpRequest, law_slug: str, section: str) -> HttpResponse
 @require_safe
 def detail(request: HttpRequest, number: str) -> HttpResponse:
     visible = Decision.objects.all() if request.user.is_staff else Decision.objects.published()
-    decision = visible.select_related("area").filter(number=number).first()
+    decision = visible.select_related("area").defer("search_vector").filter(number=number).first()
     if decision is None:
         # Numbers are cited in any case (c-16-99); the permanent address has Ankestyrelsen's.
         decision = get_object_or_404(visible, number__iexact=number)

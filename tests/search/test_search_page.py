@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -183,3 +185,26 @@ def test_as_you_type_suggestions_offer_numbers_paragraphs_and_laws(client):
     assert [item["text"] for item in paragraphs] == ["SEL § 100", "SEL § 112"]
     assert laws == [{"kind": "law", "text": "SEL § ", "label": "Lov om social service"}]
     assert client.get("/principafgoerelser/soeg/forslag/", {"q": "\x00"}).json() == {"suggestions": []}
+
+
+def test_paragraph_and_year_facets_narrow_the_results(client):
+    DecisionFactory(
+        number="1-20", title="Hjemmehjælp", citations="SEL § 83", decided_on=datetime.date(2020, 5, 1)
+    )
+    DecisionFactory(
+        number="2-21", title="Hjemmehjælp", citations="RSL § 9 c", decided_on=datetime.date(2021, 5, 1)
+    )
+
+    html = " ".join(client.get(URL, {"q": "hjemmehjælp"}).content.decode().split())
+    narrowed = client.get(URL, {"q": "hjemmehjælp", "paragraph": "retssikkerhedsloven-9c"}).content.decode()
+    by_year = client.get(URL, {"q": "hjemmehjælp", "year_from": "2020", "year_to": "2020"}).content.decode()
+
+    assert (
+        'href="?q=hjemmehj%C3%A6lp&amp;paragraph=serviceloven-83">SEL § 83</a> <span class="count">1</span>'
+        in html
+    )
+    assert '2021</a> <span class="count">1</span>' in html
+    assert "/principafgoerelser/2-21/" in narrowed
+    assert "/principafgoerelser/1-20/" not in narrowed
+    assert "/principafgoerelser/1-20/" in by_year
+    assert "/principafgoerelser/2-21/" not in by_year
