@@ -348,9 +348,13 @@ class Synonym(models.Model):
         return f"{self.term} ↔ {', '.join(self.alternatives)}"
 
     def save(self, *args, **kwargs) -> None:
+        self.clean()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        # Before the uniqueness check, so "Handicapbil" is found to exist as "handicapbil".
         self.term = " ".join(self.term.lower().split())
         self.alternatives = [" ".join(alt.lower().split()) for alt in self.alternatives if alt.strip()]
-        super().save(*args, **kwargs)
 
 
 COUNTS_VERSION_KEY = "decisions:version"

@@ -178,3 +178,35 @@ def test_the_history_page_is_danish_and_carries_no_inline_style(admin_client):
 
     assert "Vælg et tidspunkt i listen herunder" in html
     assert "style=" not in html
+
+
+def test_staff_add_synonyms_and_law_aliases_as_comma_separated_lists(admin_client):
+    from decisions.models import Law, Synonym
+
+    response = admin_client.post(
+        "/admin/decisions/synonym/add/",
+        {"term": "Kørestolsbil", "alternatives": "bilstøtte, Støtte til køb af bil"},
+    )
+    law = Law.objects.get(slug="serviceloven")
+    admin_client.post(
+        f"/admin/decisions/law/{law.pk}/change/",
+        {
+            "slug": law.slug,
+            "title": law.title,
+            "short_name": law.short_name,
+            "abbreviation": law.abbreviation,
+            "aliases": "servicelov, socialserviceloven, SL",
+            "area": str(law.area_id),
+            "url": "",
+        },
+    )
+
+    assert response.status_code == 302
+    assert Synonym.objects.get(term="kørestolsbil").alternatives == ["bilstøtte", "støtte til køb af bil"]
+    duplicate = admin_client.post(
+        "/admin/decisions/synonym/add/", {"term": "Handicapbil", "alternatives": "bil"}
+    )
+    assert duplicate.status_code == 200  # "handicapbil" is seeded: a clear form error, not a crash
+    assert Synonym.objects.filter(term="handicapbil").count() == 1
+    law.refresh_from_db()
+    assert law.aliases == ["servicelov", "socialserviceloven", "SL"]
