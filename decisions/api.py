@@ -1,15 +1,562 @@
-"""The search API: the same search as the page, as JSON for municipal systems."""
+"""The API for municipal systems: decisions, laws, paragraphs and areas, the change feed that keeps
+a local copy exact, and search. Shared machinery (keys, limits, pages, ETags) is in portal/api.py."""
 
+import datetime
+import re
+
+import django_filters
+from django import forms
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import exceptions, serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from decisions import search
-from decisions.models import Decision
+from decisions.citations import CitationError, Reference, format_reference, get_parser, normalize_section
+from decisions.models import (
+    NO_DECISIONS,
+    NUMBER_PATTERN,
+    Area,
+    Decision,
+    DecisionChange,
+    Law,
+    Paragraph,
+    ParagraphReference,
+    Status,
+    area_counts,
+    last_change,
+    law_counts,
+    paragraph_counts,
+)
+from decisions.serializers import (
+    AreaSerializer,
+    ChangePageSerializer,
+    DecisionSerializer,
+    LawDetailSerializer,
+    LawSerializer,
+    Links,
+    ParagraphSerializer,
+    ResolvedSerializer,
+    decision_rows,
+    iso,
+    with_related,
+)
+from portal.api import (
+    ConditionalGetMixin,
+    KeysetPagination,
+    after,
+    check_parameters,
+    decode_cursor,
+    encode_cursor,
+    invalid_cursor,
+)
+
+
+class ApiViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "links": Links(self.request)}
+
+    def get_last_modified(self):
+        return last_change()
+
+
+# Filters
+
+
+class ParagraphField(forms.CharField):
+    """A paragraph id, `serviceloven-100`, or any citation the parser understands."""
+
+    def clean(self, value: str) -> tuple[list[int], int | None] | None:
+        value = super().clean(value)
+        if not value:
+            return None
+        if re.fullmatch(r"[0-9]{1,18}", value):
+            if not Paragraph.objects.filter(pk=value).exists():
+                raise forms.ValidationError(_("No paragraph has the id %(id)s."), params={"id": value})
+            return [int(value)], None
+        slug, dash, section = value.rpartition("-")
+        if dash and re.fullmatch(r"[a-z0-9-]+", slug) and re.fullmatch(r"\d+\s?[a-zæøå]?", section, re.I):
+            if not Law.objects.filter(slug=slug).exists():
+                raise forms.ValidationError(
+                    _("No law has the slug “%(slug)s”; see laws/."), params={"slug": slug}
+                )
+            references = [Reference(slug, normalize_section(section))]
+        else:
+            try:
+                references = get_parser().parse(value)
+            except CitationError as error:
+                # The message quotes the input, which may hold a “%”: it goes in as a parameter.
+                raise forms.ValidationError("%(error)s", params={"error": str(error)}) from None
+        wanted = Q()
+        for reference in references:
+            wanted |= Q(law__slug=reference.law, section=reference.section)
+        subsections = {reference.subsection for reference in references}
+        ids = list(Paragraph.objects.filter(wanted).values_list("pk", flat=True))
+        return ids, subsections.pop() if len(subsections) == 1 else None
+
+
+class ParagraphFilter(django_filters.CharFilter):
+    field_class = ParagraphField
+
+
+class UtcDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 moment with any offset (or none: Danish time), passed on in UTC."""
+
+    def clean(self, value):
+        moment = super().clean(value)
+        try:
+            return moment.astimezone(datetime.UTC) if moment else moment
+        except OverflowError:
+            raise forms.ValidationError(_("The moment is out of range.")) from None
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
+
+
+class SlugField(forms.CharField):
+    """A row named by its slug; an unknown slug is an error that says where the slugs are."""
+
+    def __init__(self, *, queryset: QuerySet, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.queryset = queryset
+
+    def clean(self, value: str):
+        value = super().clean(value)
+        if not value:
+            return None
+        found = self.queryset.filter(slug=value).first()
+        if found is None:
+            raise forms.ValidationError(
+                _("No %(kind)s has the slug “%(slug)s”; see %(list)s/."),
+                params={
+                    "kind": self.queryset.model._meta.verbose_name,
+                    "slug": value,
+                    "list": self.queryset.model._meta.model_name + "s",
+                },
+            )
+        return found
+
+
+class SlugFilter(django_filters.CharFilter):
+    field_class = SlugField
+
+
+class DecisionFilter(django_filters.FilterSet):
+    area = SlugFilter(queryset=Area.objects.all(), help_text="An area's slug, e.g. social.")
+    law = SlugFilter(
+        queryset=Law.objects.all(),
+        method="filter_law",
+        help_text="A law's slug: decisions citing any paragraph of it.",
+    )
+    paragraph = ParagraphFilter(
+        method="filter_paragraph",
+        help_text="A paragraph: its id, `serviceloven-100`, or a citation such as “servicelovens § 100, "
+        "stk. 1”. With a subsection, decisions citing that subsection or the whole paragraph.",
+    )
+    status = django_filters.ChoiceFilter(choices=Status.choices)
+    decided_after = django_filters.DateFilter(
+        field_name="decided_on", lookup_expr="gte", help_text="Decided on or after this date (YYYY-MM-DD)."
+    )
+    decided_before = django_filters.DateFilter(
+        field_name="decided_on", lookup_expr="lte", help_text="Decided on or before this date (YYYY-MM-DD)."
+    )
+    updated_since = UtcDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="Changed at or after this moment (ISO 8601, e.g. 2026-11-01T08:00:00Z). For an exact "
+        "copy use changes/, which also reports deletions.",
+    )
+    number = django_filters.CharFilter(method="filter_number", help_text="A decision number, e.g. 24-19.")
+    q = django_filters.CharFilter(
+        method="filter_q",
+        help_text="Words, a citation or a number, matched and ranked as on the search page (most relevant "
+        "first, at most 200 decisions). Unlike search/, no typo correction.",
+    )
+
+    class Meta:
+        model = Decision
+        fields = []
+
+    def filter_law(self, queryset: QuerySet, name: str, law: Law) -> QuerySet:
+        on_law = ParagraphReference.objects.filter(decision=OuterRef("pk"), paragraph__law=law)
+        return queryset.filter(Exists(on_law))
+
+    def filter_paragraph(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        paragraph_ids, subsection = value
+        references = ParagraphReference.objects.filter(
+            decision=OuterRef("pk"), paragraph_id__in=paragraph_ids
+        )
+        if subsection is not None:
+            references = references.filter(Q(subsection=subsection) | Q(subsection=None))
+        return queryset.filter(Exists(references))
+
+    def filter_number(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(number__in={value, value.upper()})
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset  # ranks the result: done by the view, after the other filters
+
+
+class LawFilter(django_filters.FilterSet):
+    area = SlugFilter(queryset=Area.objects.all(), help_text="An area's slug, e.g. social.")
+
+    class Meta:
+        model = Law
+        fields = []
+
+
+class ParagraphListFilter(django_filters.FilterSet):
+    law = SlugFilter(queryset=Law.objects.all(), help_text="A law's slug, e.g. serviceloven.")
+
+    class Meta:
+        model = Paragraph
+        fields = []
+
+
+# Resources
+
+DECISION_EXAMPLE = OpenApiExample(
+    "A decision",
+    response_only=True,
+    value={
+        "number": "24-19",
+        "url": "https://principportalen.dk/principafgoerelser/24-19/",
+        "api_url": "https://principportalen.dk/api/v1/decisions/24-19/",
+        "title": "Merudgifter ved voksne med nedsat funktionsevne",
+        "summary": "Principmeddelelsen fastslår, at …",
+        "body": "…",
+        "practice_note": "…",
+        "decided_on": "2019-05-14",
+        "published_on": "2019-06-03",
+        "status": "in_force",
+        "area": "social",
+        "keywords": ["merudgifter"],
+        "paragraphs": [
+            {
+                "law": "serviceloven",
+                "section": "100",
+                "subsection": 1,
+                "item": None,
+                "citation": "serviceloven § 100, stk. 1",
+                "url": "https://principportalen.dk/principafgoerelser/lov/serviceloven/100/",
+            }
+        ],
+        "relations": [{"kind": "replaces", "number": "7-09"}],
+        "updated_at": "2026-11-20T09:15:02.118000Z",
+    },
+)
+
+
+def slug_parameter(description: str) -> OpenApiParameter:
+    return OpenApiParameter("slug", OpenApiTypes.STR, OpenApiParameter.PATH, description=description)
+
+
+@extend_schema(tags=["decisions"])
+class DecisionViewSet(ApiViewSet):
+    """Published principle decisions, in the order they last changed (`updated_at`, then id), so
+    that a client can page through all of them while they change. With `q`, most relevant first."""
+
+    serializer_class = DecisionSerializer
+    filterset_class = DecisionFilter
+    pagination_class = KeysetPagination
+    keyset = ("updated_at", "id")
+    lookup_field = "number"
+    lookup_value_regex = NUMBER_PATTERN
+
+    def get_queryset(self) -> QuerySet:
+        return decision_rows(Decision.objects.all())
+
+    def get_last_modified(self):
+        return None if self.action == "retrieve" else last_change()
+
+    @extend_schema(examples=[DECISION_EXAMPLE])
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        q = request.query_params.get("q", "").strip()
+        if q:
+            ids = self.paginator.paginate_ranked(search.ranked_ids(q, queryset), request)
+            by_id = {row["id"]: row for row in queryset.filter(pk__in=ids)}
+            page = [by_id[pk] for pk in ids if pk in by_id]
+        else:
+            page = self.paginator.paginate_queryset(queryset, request, view=self)
+        return self.get_paginated_response(self.get_serializer(with_related(page), many=True).data)
+
+    @extend_schema(
+        examples=[DECISION_EXAMPLE],
+        parameters=[
+            OpenApiParameter("number", OpenApiTypes.STR, OpenApiParameter.PATH, description="e.g. 24-19")
+        ],
+    )
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        check_parameters(request, self)
+        number = kwargs["number"]
+        decision = self.get_queryset().filter(number__in={number, number.upper()}).first()
+        if decision is None:
+            raise exceptions.NotFound(
+                _("No published decision has the number %(number)s.") % {"number": number}
+            )
+        self.last_modified = decision["updated_at"]
+        return Response(self.get_serializer(with_related([decision])[0]).data)
+
+
+@extend_schema(tags=["taxonomy"])
+@extend_schema_view(retrieve=extend_schema(parameters=[slug_parameter("An area's slug, e.g. social.")]))
+class AreaViewSet(ApiViewSet):
+    """The areas of law: social, employment, family, …"""
+
+    serializer_class = AreaSerializer
+    pagination_class = KeysetPagination
+    keyset = ("slug",)
+    lookup_field = "slug"
+    filter_backends = []
+
+    def get_queryset(self) -> QuerySet:
+        return Area.objects.all()
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        check_parameters(request, self)
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        check_parameters(request, self)
+        return super().retrieve(request, *args, **kwargs)
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "area_counts": area_counts()}
+
+
+@extend_schema(tags=["taxonomy"])
+@extend_schema_view(retrieve=extend_schema(parameters=[slug_parameter("A law's slug, e.g. serviceloven.")]))
+class LawViewSet(ApiViewSet):
+    """The laws decisions cite, each with its decisions counted by status. One law also lists its
+    cited paragraphs."""
+
+    pagination_class = KeysetPagination
+    keyset = ("slug",)
+    lookup_field = "slug"
+
+    def get_queryset(self) -> QuerySet:
+        return Law.objects.select_related("area")
+
+    def get_serializer_class(self):
+        return LawDetailSerializer if self.action == "retrieve" else LawSerializer
+
+    def get_serializer_context(self) -> dict:
+        return {
+            **super().get_serializer_context(),
+            "law_counts": law_counts(),
+            "paragraph_counts": paragraph_counts(),
+        }
+
+    @property
+    def filterset_class(self):
+        return LawFilter if self.action == "list" else None
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        check_parameters(request, self)
+        law = self.get_object()
+        cited = Paragraph.objects.filter(law=law, pk__in=list(paragraph_counts())).order_by(
+            "number", "letter"
+        )
+        law.cited_paragraphs = list(cited)
+        return Response(self.get_serializer(law).data)
+
+
+@extend_schema(tags=["taxonomy"])
+@extend_schema_view(
+    retrieve=extend_schema(
+        parameters=[
+            OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The paragraph's id.")
+        ]
+    )
+)
+class ParagraphViewSet(ApiViewSet):
+    """Every paragraph decisions have cited, with the decisions counted by status."""
+
+    serializer_class = ParagraphSerializer
+    pagination_class = KeysetPagination
+    keyset = ("id",)
+
+    def get_queryset(self) -> QuerySet:
+        return Paragraph.objects.select_related("law")
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "paragraph_counts": paragraph_counts()}
+
+    @property
+    def filterset_class(self):
+        return ParagraphListFilter if self.action == "list" else None
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        check_parameters(request, self)
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "citation",
+                OpenApiTypes.STR,
+                required=True,
+                description="A citation as people write it.",
+                examples=[
+                    OpenApiExample("Genitive", value="servicelovens § 100, stk. 1"),
+                    OpenApiExample("Abbreviation", value="SEL § 41"),
+                    OpenApiExample("Law after", value="§ 9 c i retssikkerhedsloven"),
+                ],
+            )
+        ],
+        responses={
+            200: ResolvedSerializer,
+            400: OpenApiResponse(description="The citation names several paragraphs."),
+            404: OpenApiResponse(description="The citation was not understood; `detail` says why."),
+        },
+    )
+    @action(detail=False, pagination_class=None, filter_backends=[])
+    def resolve(self, request: Request) -> Response:
+        """What a free-form citation means: the law, paragraph, subsection and item, and where its
+        decisions are."""
+        self.query_parameters = ("citation",)
+        check_parameters(request, self)
+        text = request.query_params.get("citation", "")
+        try:
+            references = get_parser().parse(text)
+        except CitationError as error:
+            raise exceptions.NotFound(str(error)) from None
+        if len({(reference.law, reference.section) for reference in references}) > 1:
+            raise exceptions.ValidationError(
+                {"citation": [_("The citation names several paragraphs; ask for one at a time.")]}
+            )
+        reference = references[0]
+        law = Law.objects.get(slug=reference.law)
+        paragraph = Paragraph.objects.filter(law=law, section=reference.section).first()
+        links = Links(request)
+        counts = paragraph_counts().get(paragraph.pk, NO_DECISIONS) if paragraph else NO_DECISIONS
+        return Response(
+            {
+                "law": {"slug": law.slug, "abbreviation": law.abbreviation, "title": law.title},
+                "section": reference.section,
+                "subsection": reference.subsection,
+                "item": reference.item,
+                "citation": format_reference(reference, law.short_name),
+                "url": links.paragraph(law.slug, reference.section) if paragraph else None,
+                "decisions_url": links.decisions_on(law.slug, reference.section),
+                "decisions": counts._asdict(),
+            }
+        )
+
+
+# The change feed
+
+
+class CursorGone(exceptions.APIException):
+    status_code = 410
+    default_detail = gettext_lazy(
+        "This cursor is from another copy of the database (restored from a backup?). "
+        "Start again without “since”: a full sync."
+    )
+    default_code = "cursor_gone"
+
+
+def _next_transaction() -> int:
+    """The id the next transaction will get: a cursor beyond it was not made by this database."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
+        return cursor.fetchone()[0]
+
+
+class ChangesView(ConditionalGetMixin, APIView):
+    """Every change to the published decisions since a cursor, oldest first: created, updated,
+    unpublished and deleted. Without `since`, every published decision once: the first full sync.
+    Each decision appears once per pass, with its latest change; the decision itself comes along
+    for created and updated. Apply the results in order, then continue from `next`."""
+
+    query_parameters = ("since", "page_size")
+    page_size = KeysetPagination.page_size
+
+    def get_last_modified(self):
+        return last_change()
+
+    @extend_schema(
+        tags=["decisions"],
+        parameters=[
+            OpenApiParameter(
+                "since",
+                OpenApiTypes.STR,
+                description="The previous response's `cursor`. Without it, the feed starts at the beginning.",
+            ),
+            OpenApiParameter(
+                "page_size",
+                OpenApiTypes.INT,
+                description="Changes per response, 1–500 (default 100).",
+                examples=[OpenApiExample("Largest", value=500)],
+            ),
+        ],
+        responses={
+            200: ChangePageSerializer,
+            400: OpenApiResponse(description="A malformed parameter."),
+            410: OpenApiResponse(description="The cursor is from another database: start a full sync."),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        check_parameters(request, self)
+        size = KeysetPagination().get_page_size(request)
+        changes = DecisionChange.objects.settled()
+        if since := request.query_params.get("since"):
+            position = decode_cursor(since, "since")
+            if not (
+                isinstance(position, list) and len(position) == 2 and all(type(n) is int for n in position)
+            ):
+                invalid_cursor("since")
+            if position[0] > _next_transaction():
+                raise CursorGone
+            changes = changes.filter(after(DecisionChange, ("xid", "seq"), position))
+        rows = list(changes.order_by("xid", "seq")[: size + 1])
+        has_more = len(rows) > size
+        rows = rows[:size]
+        cursor = encode_cursor([rows[-1].xid, rows[-1].seq]) if rows else since or encode_cursor([0, 0])
+
+        live = [row.decision_id for row in rows if row.action in ("created", "updated")]
+        by_id = {
+            row["id"]: row for row in with_related(list(decision_rows(Decision.objects.filter(pk__in=live))))
+        }
+        serializer = DecisionSerializer(context={"links": Links(request)})
+        results = []
+        for row in rows:
+            item = {"number": row.number, "action": row.action, "at": iso(row.at)}
+            if row.action in ("created", "updated"):
+                decision = by_id.get(row.decision_id)
+                if decision is None:  # unpublished since this page's changes were read
+                    item["action"] = "unpublished"
+                else:
+                    item["decision"] = serializer.to_representation(decision)
+            results.append(item)
+        return Response(
+            {
+                "results": results,
+                "cursor": cursor,
+                "next": replace_query_param(request.build_absolute_uri(), "since", cursor),
+                "has_more": has_more,
+            }
+        )
+
+
+# Search, as on the search page
 
 
 class SearchResultSerializer(serializers.Serializer):
@@ -36,29 +583,75 @@ def _result(request: HttpRequest, decision: Decision) -> dict:
     }
 
 
-PARAMETERS = [
-    OpenApiParameter(
-        "q", OpenApiTypes.STR, description="Words, a citation (SEL § 100) or a decision number."
-    ),
-    OpenApiParameter("area", OpenApiTypes.STR, description="An area slug, e.g. social."),
-    OpenApiParameter("law", OpenApiTypes.STR, description="A law slug, e.g. serviceloven."),
-    OpenApiParameter("paragraph", OpenApiTypes.STR, description="A paragraph, e.g. serviceloven-100."),
-    OpenApiParameter("status", OpenApiTypes.STR, enum=["in_force", "partly_changed", "no_longer_in_force"]),
-    OpenApiParameter("year_from", OpenApiTypes.INT),
-    OpenApiParameter("year_to", OpenApiTypes.INT),
-    OpenApiParameter(
-        "include_historic", OpenApiTypes.BOOL, description="Include decisions no longer in force."
-    ),
-    OpenApiParameter("sort", OpenApiTypes.STR, enum=list(search.SORTS)),
-    OpenApiParameter("page", OpenApiTypes.INT),
-]
+class SearchPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Matching decisions, at most 200 (more are not ranked).")
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = SearchResultSerializer(many=True)
 
 
-class SearchView(APIView):
-    """Search principle decisions, ranked exactly as on the search page, 20 per page."""
+class SearchParametersSerializer(serializers.Serializer):
+    """The search page's parameters, checked: a value that is not understood is an error."""
 
-    @extend_schema(parameters=PARAMETERS, responses=SearchResultSerializer(many=True))
+    q = serializers.CharField(
+        required=False,
+        max_length=search.MAX_QUERY,
+        help_text="Words, a citation (SEL § 100) or a decision number.",
+    )
+    area = serializers.SlugField(required=False, help_text="An area's slug, e.g. social.")
+    law = serializers.SlugField(required=False, help_text="A law's slug, e.g. serviceloven.")
+    paragraph = serializers.RegexField(
+        r"^[a-z0-9-]+-\d+[a-zæøå]?$", required=False, help_text="A paragraph, e.g. serviceloven-100."
+    )
+    status = serializers.ChoiceField(
+        Status.values, required=False, help_text="Only decisions with this status."
+    )
+    year_from = serializers.IntegerField(
+        required=False, min_value=1900, max_value=2100, help_text="Decided from."
+    )
+    year_to = serializers.IntegerField(
+        required=False, min_value=1900, max_value=2100, help_text="Decided until."
+    )
+    include_historic = serializers.BooleanField(
+        required=False, help_text="Include decisions no longer in force (left out by default)."
+    )
+    sort = serializers.ChoiceField(
+        list(search.SORTS), required=False, help_text="relevance (default), newest, oldest."
+    )
+    page = serializers.IntegerField(required=False, min_value=1, help_text="The page, 20 results each.")
+
+    def validate_area(self, slug: str) -> str:
+        if not Area.objects.filter(slug=slug).exists():
+            raise serializers.ValidationError(
+                _("No area has the slug “%(slug)s”; see areas/.") % {"slug": slug}
+            )
+        return slug
+
+    def validate_law(self, slug: str) -> str:
+        if not Law.objects.filter(slug=slug).exists():
+            raise serializers.ValidationError(
+                _("No law has the slug “%(slug)s”; see laws/.") % {"slug": slug}
+            )
+        return slug
+
+
+class SearchView(ConditionalGetMixin, APIView):
+    """Search principle decisions, ranked exactly as on the search page, 20 per page, with its typo
+    correction. Decisions no longer in force only with `include_historic` or `status`."""
+
+    query_parameters = tuple(SearchParametersSerializer().fields)
+
+    def get_last_modified(self):
+        return last_change()
+
+    @extend_schema(
+        tags=["decisions"],
+        parameters=[SearchParametersSerializer],
+        responses={200: SearchPageSerializer, 400: OpenApiResponse(description="A parameter is wrong.")},
+    )
     def get(self, request: Request) -> Response:
+        check_parameters(request, self)
+        SearchParametersSerializer(data=request.query_params).is_valid(raise_exception=True)
         filters = search.Filters.from_params(request.query_params)
         results = search.search(request.query_params.get("q", ""), filters, request.query_params.get("page"))
         if results.redirect_to:  # a decision number: that decision is the one result

@@ -257,6 +257,10 @@ def import_rows(rows: list[Row], progress: Callable[[int], None] = lambda _n: No
     result.created, result.updated = len(created), len(changed)
 
     rewritten = {existing[decision.number].pk for decision in created + changed}
+    with connection.cursor() as cursor:
+        # Only decisions written above get new references, and they are in the change feed already
+        # (migration 0009): their references need not mark them changed again.
+        cursor.execute("SELECT set_config('decisions.references_follow_decisions', 'on', true)")
     ParagraphReference.objects.filter(decision_id__in=[decision.pk for decision in changed]).delete()
     _copy(
         ParagraphReference,
@@ -268,6 +272,8 @@ def import_rows(rows: list[Row], progress: Callable[[int], None] = lambda _n: No
             for position, ref in enumerate(row.references)
         ),
     )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('decisions.references_follow_decisions', 'off', true)")
     _sync_replacements(rows, existing)
     if result.created + result.updated > ANALYZE_AFTER:
         # Fresh statistics, so that the first page views after a large import get good query plans.

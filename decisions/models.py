@@ -1,5 +1,6 @@
 """The law taxonomy (areas, laws, paragraphs) every app uses, and Ankestyrelsen's principle decisions."""
 
+import datetime
 from typing import NamedTuple
 
 from django.contrib.postgres.fields import ArrayField
@@ -7,8 +8,9 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.cache import cache
 from django.core.validators import RegexValidator
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, Value, When
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -26,6 +28,7 @@ class Area(models.Model):
     slug = models.SlugField(_("slug"), unique=True)
     name = models.CharField(_("name"), max_length=100)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["order", "name"]
@@ -61,6 +64,7 @@ class Law(models.Model):
         help_text=_("Empty for laws that apply across areas, such as forvaltningsloven."),
     )
     url = models.URLField(_("link to the act's text"), blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["short_name"]
@@ -81,6 +85,7 @@ class Paragraph(models.Model):
     # The section split for sorting: numerically, then by letter (§ 9, § 9 a, § 10).
     number = models.PositiveIntegerField(editable=False)
     letter = models.CharField(max_length=4, blank=True, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["law_id", "number", "letter"]
@@ -328,6 +333,57 @@ class Relation(models.Model):
         return f"{self.source.number} {self.get_kind_display()} {self.target.number}"
 
 
+# Changes by transactions that have ended: every transaction older than the oldest one still
+# running. Nothing can later appear before them, so a cursor past them never misses a change. (A
+# transaction's own changes count as settled for itself.)
+SETTLED = (
+    "(xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint "
+    "OR xid = pg_current_xact_id_if_assigned()::text::bigint)"
+)
+
+
+class DecisionChangeQuerySet(models.QuerySet):
+    def settled(self) -> "DecisionChangeQuerySet":
+        return self.filter(RawSQL(SETTLED, [], output_field=models.BooleanField()))  # noqa: S611 - constant SQL
+
+
+class DecisionChange(models.Model):
+    """The latest change to each decision the public has seen: the change feed municipal systems
+    mirror from. One row per decision number, rewritten by database triggers (migration 0009) on
+    every write that changes what the API shows of a decision, however it is made (the admin, a
+    bulk update, the import's COPY). Rows are never written from Python."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("created")
+        UPDATED = "updated", _("updated")
+        UNPUBLISHED = "unpublished", _("unpublished")
+        DELETED = "deleted", _("deleted")
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    decision_id = models.BigIntegerField(null=True)  # no foreign key: the row outlives its decision
+    action = models.CharField(_("action"), max_length=12, choices=Action.choices)
+    at = models.DateTimeField(_("changed at"))
+    # The writing transaction's id and a sequence number: the feed's order. A transaction that
+    # commits late cannot slip in behind a cursor already handed out, because the feed only
+    # shows transactions older than every one still running (see DecisionChangeQuerySet).
+    xid = models.BigIntegerField()
+    seq = models.BigIntegerField()
+
+    objects = DecisionChangeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("decision change")
+        verbose_name_plural = _("decision changes")
+        indexes = [
+            models.Index(fields=["xid", "seq"], name="decision_change_feed"),
+            models.Index(fields=["at"], name="decision_change_at"),
+            models.Index(fields=["decision_id"], name="decision_change_decision"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.action} {self.at:%Y-%m-%d %H:%M:%S}"
+
+
 class Synonym(models.Model):
     """Words that mean the same to the people searching: “hjemmehjælp” ↔ “praktisk hjælp”.
     Both ways: a search for any of them also finds the others, and the literal match still ranks first."""
@@ -395,20 +451,49 @@ class Counts(NamedTuple):
 
 def paragraph_counts() -> dict[int, Counts]:
     """Published decisions per paragraph id, by status. Cached until a decision changes."""
+    references = ParagraphReference.objects.filter(decision__is_published=True)
+    return _counts("paragraph", references, "paragraph_id", "decision_id", "decision__status")
+
+
+def law_counts() -> dict[int, Counts]:
+    """Published decisions per law id, by status; a decision citing a law twice counts once."""
+    references = ParagraphReference.objects.filter(decision__is_published=True)
+    return _counts("law", references, "paragraph__law_id", "decision_id", "decision__status")
+
+
+def area_counts() -> dict[int, Counts]:
+    """Published decisions per area id, by status."""
+    return _counts("area", Decision.objects.published(), "area_id", "id", "status")
+
+
+def _counts(name: str, rows: models.QuerySet, group: str, decision: str, status: str) -> dict[int, Counts]:
     # The key names the shape of the value too, so a new release never reads an older shape.
-    key = f"decisions:paragraph-counts-by-status:{cache.get_or_set(COUNTS_VERSION_KEY, 1, None)}"
+    key = f"decisions:{name}-counts-by-status:{cache.get_or_set(COUNTS_VERSION_KEY, 1, None)}"
     counts = cache.get(key)
     if counts is None:
         by_status = {
-            status: Count("decision_id", distinct=True, filter=Q(decision__status=status))
-            for status in Status.values
+            value: Count(decision, distinct=True, filter=Q(**{status: value})) for value in Status.values
         }
         rows = (
-            ParagraphReference.objects.filter(decision__is_published=True)
-            .values("paragraph_id")
-            .annotate(**by_status, total=Count("decision_id", distinct=True))
-            .values_list("paragraph_id", *Status.values, "total")
+            rows.values(group)
+            .annotate(**by_status, total=Count(decision, distinct=True))
+            .values_list(group, *Status.values, "total")
         )
         counts = {row[0]: Counts(*row[1:]) for row in rows}
         cache.set(key, counts, 24 * 3600)
     return counts
+
+
+NO_DECISIONS = Counts(0, 0, 0, 0)
+
+
+def last_change() -> datetime.datetime | None:
+    """When anything the API shows last changed: a decision (settled changes only, as the change
+    feed shows them), or a law, paragraph or area. One query, each part from an index."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT GREATEST((SELECT max(at) FROM decisions_decisionchange WHERE {SETTLED}), "  # noqa: S608
+            "(SELECT max(updated_at) FROM decisions_law), (SELECT max(updated_at) FROM decisions_paragraph), "
+            "(SELECT max(updated_at) FROM decisions_area))"
+        )
+        return cursor.fetchone()[0]

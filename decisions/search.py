@@ -271,23 +271,9 @@ def _search(query: str, filters: Filters, page_number: str | None, any_word: boo
                 query, filters, Paginator([], PAGE_SIZE).get_page(1), redirect_to=decision.get_absolute_url()
             )
 
-    parser = get_parser()
-    found = parser.find(_with_paragraph_signs(query, parser))
-    references = [reference for citation in found for reference in citation.references]
-    words = query
-    for citation in reversed(found):
-        words = words[: citation.start] + " " + words[citation.end :]
-    words = " ".join(words.split()).strip(" ,.")
-
-    base = Decision.objects.published()
-    paragraph_ids = _paragraph_ids(references)
-    if found:
-        base = _on_paragraphs(base, paragraph_ids)
-    text_query = build_text_query(words, any_word)
-    if text_query is not None:
-        base = base.filter(search_vector=text_query.widened)
-
-    matching = _filtered(base, filters)
+    matched = _matching(query, Decision.objects.published(), any_word)
+    text_query = matched.text_query
+    matching = _filtered(matched.queryset, filters)
     # The full-text condition is evaluated once, for at most CAP + 1 decisions; ranking, counting
     # and facets then work on those ids. A query that matches most of the collection ("kommune")
     # thereby ranks the CAP newest decisions in force, says "more than", and facets name their
@@ -296,27 +282,15 @@ def _search(query: str, filters: Filters, page_number: str | None, any_word: boo
     capped = len(ids) > CAP
     ids = ids[:CAP]
     total = len(ids)
-    matching = Decision.objects.filter(pk__in=ids)
-    if filters.sort == "newest":
-        ordered = matching.order_by("-decided_on", "-pk")
-    elif filters.sort == "oldest":
-        ordered = matching.order_by("decided_on", "pk")
-    elif text_query is not None:
-        relevance = SearchRank(F("search_vector"), text_query.literal, normalization=Value(1)) + Value(
-            0.5
-        ) * SearchRank(F("search_vector"), text_query.widened, normalization=Value(1))
-        ordered = matching.annotate(score=relevance * STATUS_WEIGHT).order_by(
-            "-score", "status_rank", "-decided_on", "-pk"
-        )
-    else:
-        ordered = matching.in_force_first()
+    ordered = _ordered(Decision.objects.filter(pk__in=ids), text_query, filters.sort)
     paginator = Paginator(ordered.for_list(), PAGE_SIZE)
     paginator.count = total  # counted above, at most CAP
     page = paginator.get_page(page_number)
     _add_snippets(page, text_query.widened if text_query else None)
 
     results = Results(query, filters, page, capped=capped)
-    if found and not words:
+    found, paragraph_ids = matched.found, matched.paragraph_ids
+    if found and not matched.words:
         counts = paragraph_counts()  # cached; the same figures as the paragraph page
         results.paragraphs = [
             (paragraph, _shown(counts.get(paragraph.pk)))
@@ -325,6 +299,62 @@ def _search(query: str, filters: Filters, page_number: str | None, any_word: boo
     if query or _any_filter(filters):
         results.facets = _facet_values(filters) if capped else _facets(ids, filters)
     return results
+
+
+@dataclass
+class Matched:
+    queryset: QuerySet
+    text_query: TextQuery | None
+    found: list  # the citations in the query
+    paragraph_ids: list[int]
+    words: str  # the query without its citations
+
+
+def _matching(query: str, base: QuerySet, any_word: bool = False) -> Matched:
+    """`base` narrowed to the decisions that match: the paragraphs the query cites, then its words."""
+    parser = get_parser()
+    found = parser.find(_with_paragraph_signs(query, parser))
+    references = [reference for citation in found for reference in citation.references]
+    words = query
+    for citation in reversed(found):
+        words = words[: citation.start] + " " + words[citation.end :]
+    words = " ".join(words.split()).strip(" ,.")
+
+    paragraph_ids = _paragraph_ids(references)
+    if found:
+        base = _on_paragraphs(base, paragraph_ids)
+    text_query = build_text_query(words, any_word)
+    if text_query is not None:
+        base = base.filter(search_vector=text_query.widened)
+    return Matched(base, text_query, found, paragraph_ids, words)
+
+
+def _ordered(matching: QuerySet, text_query: TextQuery | None, sort: str) -> QuerySet:
+    if sort == "newest":
+        return matching.order_by("-decided_on", "-pk")
+    if sort == "oldest":
+        return matching.order_by("decided_on", "pk")
+    if text_query is not None:
+        relevance = SearchRank(F("search_vector"), text_query.literal, normalization=Value(1)) + Value(
+            0.5
+        ) * SearchRank(F("search_vector"), text_query.widened, normalization=Value(1))
+        return matching.annotate(score=relevance * STATUS_WEIGHT).order_by(
+            "-score", "status_rank", "-decided_on", "-pk"
+        )
+    return matching.in_force_first()
+
+
+def ranked_ids(raw_query: str, base: QuerySet) -> list[int]:
+    """The ids of the decisions in `base` that match `raw_query`, most relevant first, at most CAP
+    of them: the search page's matching and ranking, without its corrections of typos."""
+    query = clean_query(raw_query)
+    number = re.fullmatch(NUMBER_PATTERN, query)
+    if number and (ids := list(base.filter(number__in={query, query.upper()}).values_list("pk", flat=True))):
+        return ids
+    matched = _matching(query, base)
+    ids = list(matched.queryset.in_force_first().values_list("pk", flat=True)[:CAP])
+    ordered = _ordered(Decision.objects.filter(pk__in=ids), matched.text_query, "relevance")
+    return list(ordered.values_list("pk", flat=True))
 
 
 def _with_paragraph_signs(query: str, parser) -> str:

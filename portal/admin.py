@@ -1,6 +1,98 @@
 from django.contrib import admin
+from django.db import transaction
+from django.db.models import Count, Max, Q
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from portal.models import ApiClient, ApiKey
 
 admin.site.site_header = _("Principportalen administration")
 admin.site.site_title = _("Principportalen administration")
 admin.site.index_title = _("Principle decisions, hotline and newsletters")
+
+
+class ApiKeyInline(admin.TabularInline):
+    model = ApiKey
+    extra = 0
+    can_delete = False
+    fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # keys are issued by the action, which shows the key once
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "contact_email", "is_active", "active_keys", "last_used", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["organisation", "contact_email", "notes"]
+    fields = ["organisation", "contact_email", "is_active", "rate", "notes"]
+    inlines = [ApiKeyInline]
+    actions = ["issue_keys"]
+
+    def get_queryset(self, request: HttpRequest):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                active_key_count=Count("keys", filter=Q(keys__revoked_at=None)),
+                last_key_use=Max("keys__last_used_at"),
+            )
+        )
+
+    @admin.display(description=_("active keys"), ordering="active_key_count")
+    def active_keys(self, client: ApiClient) -> int:
+        return client.active_key_count
+
+    @admin.display(description=_("last used"), ordering="last_key_use")
+    def last_used(self, client: ApiClient):
+        return client.last_key_use
+
+    def response_add(self, request: HttpRequest, obj: ApiClient, post_url_continue=None) -> HttpResponse:
+        """A new client gets its first key at once, shown on the next page and never again."""
+        return _show_keys(request, self, [(obj, obj.issue_key()[1])])
+
+    @admin.action(description=_("Issue a new key to the selected clients"))
+    def issue_keys(self, request: HttpRequest, queryset) -> HttpResponse:
+        with transaction.atomic():
+            issued = [(client, client.issue_key()[1]) for client in queryset]
+        return _show_keys(request, self, issued)
+
+
+def _show_keys(request: HttpRequest, model_admin: admin.ModelAdmin, issued: list) -> HttpResponse:
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "title": _("New API keys"),
+        "issued": [{"client": client, "key": key} for client, key in issued],
+        "changelist_url": reverse("admin:portal_apiclient_changelist"),
+    }
+    response = TemplateResponse(request, "admin/portal/new_keys.html", context)
+    response["Cache-Control"] = "no-store"  # the keys must not stay in any cache
+    return response
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ["prefix", "client", "created_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "client"]
+    search_fields = ["prefix", "client__organisation"]
+    list_select_related = ["client"]
+    fields = ["client", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # keys are issued from their client, which shows the key once
+
+    @admin.action(description=_("Revoke the selected keys"))
+    def revoke(self, request: HttpRequest, queryset) -> None:
+        count = queryset.filter(revoked_at=None).update(revoked_at=timezone.now())
+        self.message_user(
+            request, ngettext("%(count)d key revoked.", "%(count)d keys revoked.", count) % {"count": count}
+        )

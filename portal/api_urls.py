@@ -1,10 +1,22 @@
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import TemplateView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import SimpleRouter
 
-from decisions.api import SearchView
+from decisions.api import AreaViewSet, ChangesView, DecisionViewSet, LawViewSet, ParagraphViewSet, SearchView
+
+router = SimpleRouter()
+router.register("decisions", DecisionViewSet, basename="decision")
+router.register("laws", LawViewSet, basename="law")
+router.register("paragraphs", ParagraphViewSet, basename="paragraph")
+router.register("areas", AreaViewSet, basename="area")
 
 app_name = "api"
 urlpatterns = [
     path("", TemplateView.as_view(template_name="portal/api.html"), name="index"),
+    path("v1/", include(router.urls)),
+    path("v1/changes/", ChangesView.as_view(), name="changes"),
     path("v1/search/", SearchView.as_view(), name="search"),
+    path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -44,6 +44,17 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_rate(name: str, default: str) -> str:
+    """A rate limit such as `60/minute`: requests per second, minute, hour or day."""
+    raw = os.environ.get(name, default).strip()
+    number, _slash, period = raw.partition("/")
+    if not number.isdigit() or not period or period[0] not in "smhd":
+        raise ImproperlyConfigured(
+            f"{name} must be a number of requests per second/minute/hour/day, not {raw!r}."
+        )
+    return raw
+
+
 def env_secret(name: str) -> str:
     """A secret from NAME, or from the file named by NAME_FILE (Docker and systemd secrets)."""
     value = os.environ.get(name, "")

@@ -8,7 +8,7 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from portal import embedded
-from portal.env import env_bool, env_int, env_list, env_secret, env_str, parse_email_url
+from portal.env import env_bool, env_int, env_list, env_rate, env_secret, env_str, parse_email_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = (BASE_DIR / env_str("PORTAL_VAR_DIR", "var")).resolve()
@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "corsheaders",
     "simple_history",
     "portal",
     "decisions",
@@ -50,6 +52,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -176,14 +179,49 @@ STORAGES = {
 }
 
 REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["portal.api.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],  # read-only endpoints
+    "DEFAULT_THROTTLE_CLASSES": ["portal.api.AnonymousThrottle", "portal.api.ClientThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["portal.api.StrictFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Behind the TLS proxy, a caller's address is the last one the proxy adds to X-Forwarded-For.
+    "NUM_PROXIES": 1 if env_bool("BEHIND_PROXY", False) else None,
 }
+# Requests per second/minute/hour/day: anonymous callers by address; API clients per client, unless
+# the client has its own rate (admin).
+API_ANONYMOUS_RATE = env_rate("API_ANONYMOUS_RATE", "60/minute")
+API_CLIENT_RATE = env_rate("API_CLIENT_RATE", "20000/hour")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Principportalen API",
-    "DESCRIPTION": "Ankestyrelsens principafgørelser, juridisk hotline og nyhedsbreve.",
+    "DESCRIPTION": (
+        "Ankestyrelsens principafgørelser for kommunernes fagsystemer: afgørelser, love, paragraffer og "
+        "områder, et ændringsfeed til en nøjagtig lokal kopi, og søgning. Alle svar er JSON med "
+        "`ETag` og `Last-Modified`. Anonym læsning er begrænset; en API-nøgle fra portalens "
+        "redaktion sendes som `Authorization: Bearer <nøgle>`."
+    ),
     "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "TAGS": [
+        {"name": "decisions", "description": "Principle decisions, the change feed and search."},
+        {"name": "taxonomy", "description": "Areas, laws and paragraphs, with decisions counted by status."},
+    ],
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True, "tryItOutEnabled": True},
+    "ENUM_NAME_OVERRIDES": {"StatusEnum": "decisions.models.Status"},
 }
+# Cross-origin requests (a municipal web app calling the API from the browser): off unless origins
+# are named.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+CORS_URLS_REGEX = r"^/(api|feeds)/"
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After"]
 
 # Security. Every asset is ours, so the policy allows nothing from elsewhere and no inline code.
 SECURE_CSP = {

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from decisions.feeds import decisions_feed
 from portal import views
 
 urlpatterns = [
@@ -11,6 +12,7 @@ urlpatterns = [
     path("hotline/", include("hotline.urls")),
     path("nyhedsbreve/", include("newsletters.urls")),
     path("api/", include("portal.api_urls")),
+    path("feeds/decisions.atom", decisions_feed, name="decisions-feed"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -105,3 +105,19 @@ def _empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def committed_db(django_db_setup, django_db_blocker):
+    """The test database without a wrapping transaction: every write commits, as separate requests'
+    writes do in production. Decisions, their history and the change feed are emptied afterwards;
+    the seeded taxonomy is left as migrations made it (tests restore what they change in it)."""
+    from decisions.models import Decision, DecisionChange
+
+    with django_db_blocker.unblock():
+        try:
+            yield
+        finally:
+            Decision.objects.all().delete()
+            DecisionChange.objects.all().delete()
+            Decision.history.all().delete()

@@ -73,7 +73,7 @@ def test_the_image_uses_our_settings_module_and_our_requirements():
 
 def _settings_read_from_environment() -> set[str]:
     source = (BASE_DIR / "portal" / "settings.py").read_text()
-    names = set(re.findall(r'env_(?:str|bool|int|list|secret)\("([A-Z_]+)"', source))
+    names = set(re.findall(r'env_(?:str|bool|int|list|rate|secret)\("([A-Z_]+)"', source))
     secrets = set(re.findall(r'env_secret\("([A-Z_]+)"', source))
     return names | {f"{name}_FILE" for name in secrets}
 

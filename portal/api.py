@@ -1,0 +1,368 @@
+"""What every API endpoint shares: keys, rate limits, strict parameters, keyset pages and
+conditional GET. The resources themselves live in their apps (decisions/api.py)."""
+
+import base64
+import binascii
+import datetime
+import hashlib
+import json
+import math
+import time
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+from django.db import models
+from django.db.models.expressions import RawSQL
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
+from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.pagination import BasePagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
+from rest_framework.utils.urls import replace_query_param
+
+from portal.models import ApiKey, hash_key
+
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """“5000/hour” → (5000, 3600). Raises ValueError with a message for staff."""
+    number, _slash, period = rate.partition("/")
+    if not number.strip().isdigit() or not period.strip() or period.strip()[0] not in PERIODS:
+        raise ValueError(_("Write a number of requests per second, minute, hour or day, e.g. “5000/hour”."))
+    return int(number), PERIODS[period.strip()[0]]
+
+
+# Keys
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    """`Authorization: Bearer <key>` (or `Token <key>`) for a registered API client. Without the
+    header the request is anonymous; a key that is wrong, revoked or whose client is inactive is
+    refused, never quietly treated as anonymous."""
+
+    keywords = ("bearer", "token")
+
+    def authenticate(self, request: Request) -> tuple[AnonymousUser, ApiKey] | None:
+        header = get_authorization_header(request).split()
+        if not header or header[0].lower().decode(errors="replace") not in self.keywords:
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(
+                _("Send the key as “Authorization: Bearer <key>”, with no spaces in the key.")
+            )
+        try:
+            key = header[1].decode()
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed(_("The API key is not valid.")) from None
+        api_key = ApiKey.objects.select_related("client").filter(hashed=hash_key(key)).first()
+        if api_key is None:
+            raise exceptions.AuthenticationFailed(_("The API key is not valid."))
+        if api_key.is_revoked:
+            raise exceptions.AuthenticationFailed(
+                _("The API key was revoked on %(date)s. Ask for a new one.")
+                % {"date": timezone.localtime(api_key.revoked_at).strftime("%Y-%m-%d")}
+            )
+        if not api_key.client.is_active:
+            raise exceptions.AuthenticationFailed(_("The API client is deactivated."))
+        api_key.record_use()
+        return AnonymousUser(), api_key
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    target_class = ApiKeyAuthentication
+    name = "apiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API key from the portal's staff. `Token <key>` is accepted too.",
+        }
+
+
+# Rate limits
+
+
+class WindowThrottle(BaseThrottle):
+    """N requests per fixed window (second, minute, hour, day), counted in Redis with one atomic
+    increment per request; DRF's own throttles keep every request's time, which grows with the rate.
+    A refused request gets 429 with `Retry-After`: the seconds until the window ends."""
+
+    scope = ""
+
+    def rate(self, request: Request) -> str | None:
+        raise NotImplementedError
+
+    def ident(self, request: Request) -> str:
+        raise NotImplementedError
+
+    def allow_request(self, request: Request, view) -> bool:
+        rate = self.rate(request)
+        if rate is None:
+            return True
+        limit, seconds = parse_rate(rate)
+        now = time.time()
+        window = int(now // seconds)
+        key = f"throttle:{self.scope}:{self.ident(request)}:{seconds}:{window}"
+        cache.add(key, 0, timeout=seconds + 1)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between the two calls: a new window
+            cache.add(key, 1, timeout=seconds + 1)
+            count = 1
+        self.retry_after = math.ceil((window + 1) * seconds - now)
+        return count <= limit
+
+    def wait(self) -> float:
+        return self.retry_after
+
+
+class AnonymousThrottle(WindowThrottle):
+    scope = "anonymous"
+
+    def rate(self, request: Request) -> str | None:
+        return None if request.auth is not None else settings.API_ANONYMOUS_RATE
+
+    def ident(self, request: Request) -> str:
+        return self.get_ident(request)  # behind the proxy (BEHIND_PROXY), from X-Forwarded-For
+
+
+class ClientThrottle(WindowThrottle):
+    """Per API client, across its keys, at the client's own rate or the default."""
+
+    scope = "client"
+
+    def rate(self, request: Request) -> str | None:
+        if request.auth is None:
+            return None
+        return request.auth.client.rate or settings.API_CLIENT_RATE
+
+    def ident(self, request: Request) -> str:
+        return str(request.auth.client_id)
+
+
+# Parameters
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter, but a parameter the endpoint does not know, or one given twice, is an error:
+    a misspelt filter must not silently return everything."""
+
+    def filter_queryset(self, request: Request, queryset, view):
+        check_parameters(request, view, self.get_filterset_class(view, queryset))
+        return super().filter_queryset(request, queryset, view)
+
+
+def check_parameters(request: Request, view, filterset_class=None) -> None:
+    allowed = set(getattr(view, "query_parameters", ()))
+    if filterset_class is not None:
+        allowed |= set(filterset_class.base_filters)
+    if getattr(view, "paginator", None) is not None:
+        allowed |= {"cursor", "page_size"}
+    errors = {}
+    for name in request.query_params:
+        if name not in allowed:
+            errors[name] = [
+                _("Unknown parameter. This endpoint takes: %(names)s.")
+                % {"names": ", ".join(sorted(allowed)) or _("no parameters")}
+            ]
+        elif len(request.query_params.getlist(name)) > 1:
+            errors[name] = [_("Given more than once; give it once.")]
+        elif not request.query_params[name].strip():
+            errors[name] = [_("Empty. Give a value, or leave the parameter out.")]
+    if errors:
+        raise exceptions.ValidationError(errors)
+
+
+# Pages
+
+
+def encode_cursor(value: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, parameter: str = "cursor") -> object:
+    try:
+        return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        invalid_cursor(parameter)
+
+
+def invalid_cursor(parameter: str = "cursor") -> None:
+    raise exceptions.ValidationError(
+        {parameter: [_("Not a cursor this API gave out. Use the “next” link of the previous response.")]}
+    )
+
+
+def after(model: type[models.Model], columns: Sequence[str], values: Sequence[object]) -> RawSQL:
+    """`(a, b) > (x, y)`: a row comparison PostgreSQL answers from an index on (a, b)."""
+    table = model._meta.db_table
+    left = ", ".join(f'"{table}"."{model._meta.get_field(name).column}"' for name in columns)
+    placeholders = ", ".join(["%s"] * len(values))
+    return RawSQL(f"({left}) > ({placeholders})", list(values), output_field=models.BooleanField())  # noqa: S611
+
+
+class KeysetPagination(BasePagination):
+    """Pages that stay correct while the data changes: each page starts after the last row of the
+    previous one in the view's `keyset` order, which must be unique. A row that changes while a
+    client pages moves to the end (when the order is by update time) and is met again there; no
+    row is skipped. A ranked list (a search) is paged by position instead."""
+
+    page_size = 100
+    max_page_size = 500
+
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get("page_size")
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {"page_size": [_("A whole number from 1 to %(max)s.") % {"max": self.max_page_size}]}
+            )
+        return int(raw)
+
+    def paginate_queryset(self, queryset, request: Request, view=None) -> list:
+        self.request = request
+        size = self.get_page_size(request)
+        keyset = view.keyset
+        model = queryset.model
+        cursor = request.query_params.get("cursor")
+        if cursor:
+            values = decode_cursor(cursor)
+            if not isinstance(values, list) or len(values) != len(keyset):
+                invalid_cursor()
+            try:
+                values = [
+                    model._meta.get_field(name).to_python(value)
+                    for name, value in zip(keyset, values, strict=True)
+                ]
+            except Exception:  # any value that does not fit the column
+                invalid_cursor()
+            queryset = queryset.filter(after(model, keyset, values))
+        rows = list(queryset.order_by(*keyset)[: size + 1])
+        self.next_cursor = None
+        if len(rows) > size:
+            rows = rows[:size]
+            last = rows[-1]
+            values = [last[name] if isinstance(last, dict) else getattr(last, name) for name in keyset]
+            self.next_cursor = encode_cursor([_plain(value) for value in values])
+        return rows
+
+    def paginate_ranked(self, ids: list[int], request: Request) -> list[int]:
+        """A slice of an ordered list of ids (a search, at most a few hundred long)."""
+        self.request = request
+        size = self.get_page_size(request)
+        start = 0
+        if cursor := request.query_params.get("cursor"):
+            value = decode_cursor(cursor)
+            if not (
+                isinstance(value, dict) and isinstance(value.get("position"), int) and value["position"] >= 0
+            ):
+                invalid_cursor()
+            start = value["position"]
+        self.next_cursor = encode_cursor({"position": start + size}) if start + size < len(ids) else None
+        return ids[start : start + size]
+
+    def get_next_link(self) -> str | None:
+        if self.next_cursor is None:
+            return None
+        return replace_query_param(self.request.build_absolute_uri(), "cursor", self.next_cursor)
+
+    def get_paginated_response(self, data) -> Response:
+        return Response({"next": self.get_next_link(), "results": data})
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        return {
+            "type": "object",
+            "required": ["next", "results"],
+            "properties": {
+                "next": {
+                    "type": "string",
+                    "format": "uri",
+                    "nullable": True,
+                    "description": "The next page; null on the last page.",
+                    "example": "https://principportalen.dk/api/v1/decisions/?cursor=WyIyMDI2LTExLTIwVDA5OjE1IiwxMDJd",
+                },
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        return [
+            {
+                "name": "cursor",
+                "in": "query",
+                "required": False,
+                "description": "Where the page starts: take it from the previous page's `next` link.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": "page_size",
+                "in": "query",
+                "required": False,
+                "description": f"Rows per page, 1–{self.max_page_size} (default {self.page_size}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size, "default": 100},
+                "example": self.max_page_size,
+            },
+        ]
+
+
+def _plain(value: object) -> object:
+    return value.isoformat() if isinstance(value, datetime.datetime | datetime.date) else value
+
+
+# Conditional GET
+
+
+class ConditionalGetMixin:
+    """`ETag` (a hash of the body) and `Last-Modified` on every successful GET; a client that sends
+    `If-None-Match` or `If-Modified-Since` for what it has gets 304 Not Modified."""
+
+    def get_last_modified(self) -> datetime.datetime | None:
+        """When the data behind the response last changed, read before the data itself."""
+        return None
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        self.last_modified = self.get_last_modified() if request.method in ("GET", "HEAD") else None
+
+    def finalize_response(self, request: Request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method not in ("GET", "HEAD") or response.status_code != 200:
+            return response
+        response.render()
+        return conditional(request, response, self.last_modified)
+
+
+def conditional(request: HttpRequest, response: HttpResponse, last_modified: datetime.datetime | None):
+    """Adds `ETag` and `Last-Modified` to a rendered 200 response; 304 if the client has it already."""
+    etag = f'"{hashlib.blake2b(response.content, digest_size=16).hexdigest()}"'
+    response["ETag"] = etag
+    response["Cache-Control"] = "no-cache"  # may be stored, but must be revalidated
+    seconds = _seconds(last_modified)
+    if seconds is not None:
+        response["Last-Modified"] = http_date(seconds)
+    return get_conditional_response(request, etag=etag, last_modified=seconds, response=response)
+
+
+def _seconds(moment: datetime.datetime | None) -> int | None:
+    """Whole seconds, as HTTP dates have them. A change in the current second could be followed by
+    another in the same second, which the same date would hide: such a date is a second earlier."""
+    if moment is None:
+        return None
+    seconds = math.floor(moment.timestamp())
+    return seconds - 1 if seconds >= math.floor(timezone.now().timestamp()) else seconds
