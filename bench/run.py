@@ -29,7 +29,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.http import HttpResponse  # noqa: E402
+from django.http import HttpResponse, JsonResponse  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 from django.urls import path  # noqa: E402
@@ -45,7 +45,42 @@ def bare(request):
     return HttpResponse("ok")
 
 
-urlpatterns = [*portal_urlpatterns, path("bench/bare/", bare)]
+def bare_decisions(request):
+    """The API's baseline: the same 100 decisions and their paragraph references, straight from
+    values() into a JsonResponse: no serializer, no keys, no limits, no ETag."""
+    from decisions.models import Decision, ParagraphReference
+
+    rows = list(
+        Decision.objects.filter(is_published=True)
+        .order_by("updated_at", "id")
+        .values(
+            "id",
+            "number",
+            "title",
+            "summary",
+            "body",
+            "practice_note",
+            "decided_on",
+            "published_on",
+            "status",
+            "area__slug",
+            "keywords",
+            "updated_at",
+        )[:100]
+    )
+    references = {}
+    for reference in (
+        ParagraphReference.objects.filter(decision_id__in=[row["id"] for row in rows])
+        .order_by("position")
+        .values("decision_id", "paragraph__law__slug", "paragraph__section", "subsection", "item")
+    ):
+        references.setdefault(reference.pop("decision_id"), []).append(reference)
+    for row in rows:
+        row["paragraphs"] = references.get(row.pop("id"), [])
+    return JsonResponse({"results": rows})
+
+
+urlpatterns = [*portal_urlpatterns, path("bench/bare/", bare), path("bench/bare-decisions/", bare_decisions)]
 
 BENCHMARKS = {
     "baseline: bare view": "/bench/bare/",
@@ -129,12 +164,68 @@ def bench_search(client: Client) -> None:
     )
 
 
+API_ROUNDS = 200
+
+
+def bench_api(client: Client) -> None:
+    """Requests per second of a page of 100 decisions from the API against the bare values() view,
+    then a first full sync of every decision through the change feed, as a municipal system does."""
+    from portal.models import ApiClient
+
+    ApiClient.objects.filter(organisation="Benchmark").delete()
+    _key, secret = ApiClient.objects.create(
+        organisation="Benchmark", contact_email="bench@example.dk"
+    ).issue_key()
+    headers = {"authorization": f"Bearer {secret}"}
+    urls = {
+        "API decisions/": "/api/v1/decisions/?page_size=100",
+        "bare values() view": "/bench/bare-decisions/",
+    }
+    for url in urls.values():
+        for _ in range(10):
+            assert client.get(url, headers=headers).status_code == 200
+    spent = dict.fromkeys(urls, 0.0)
+    for _ in range(API_ROUNDS):  # alternating, so that a slower moment of the machine weighs on both
+        for name, url in urls.items():
+            started = time.perf_counter()
+            client.get(url, headers=headers)
+            spent[name] += time.perf_counter() - started
+    rates = {name: API_ROUNDS / seconds for name, seconds in spent.items()}
+    ours, bare_rate = rates["API decisions/"], rates["bare values() view"]
+    print(
+        f"\nAPI, a page of 100 decisions with paragraph references ({DECISIONS} decisions), "
+        f"{API_ROUNDS} requests each"
+    )
+    print(f"{'API decisions/':<24} {ours:8.1f} req/s")
+    print(f"{'baseline: bare values()':<24} {bare_rate:8.1f} req/s   ratio {ours / bare_rate:.2f}")
+
+    mirror, url, requests = {}, "/api/v1/changes/?page_size=500", 0
+    started = time.perf_counter()
+    while True:
+        body = client.get(url, headers=headers).json()
+        requests += 1
+        for change in body["results"]:
+            if "decision" in change:
+                mirror[change["number"]] = change["decision"]
+            else:
+                mirror.pop(change["number"], None)
+        url = body["next"].removeprefix("http://testserver")
+        if not body["has_more"]:
+            break
+    seconds = time.perf_counter() - started
+    print(
+        f"full mirror through changes/: {len(mirror)} decisions in {seconds:.1f} s "
+        f"({requests} requests of 500, {len(mirror) / seconds:.0f} decisions/s)"
+    )
+
+
 def load_decisions() -> float:
     """Replaces the bench database's decisions with DECISIONS generated ones; returns the import seconds."""
     with connection.cursor() as cursor:
         cursor.execute(
             "TRUNCATE decisions_paragraphreference, decisions_relation, decisions_historicalrelation, "
-            "decisions_historicaldecision, decisions_decision, decisions_paragraph RESTART IDENTITY CASCADE"
+            "decisions_historicaldecision, decisions_decision, decisions_paragraph, decisions_decisionchange "
+            "RESTART IDENTITY CASCADE"
         )
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl") as file:
         subprocess.run(
@@ -161,11 +252,13 @@ def measure(client: Client, url: str) -> list[float]:
 def main() -> None:
     logging.getLogger("django.request").setLevel(logging.ERROR)  # the 404 benchmark is not news
     call_command("migrate", interactive=False, verbosity=0)
-    seconds = load_decisions()
-    print(
-        f"import_decisions: {DECISIONS} decisions in {seconds:.1f} s ({DECISIONS / seconds:.0f} per second)"
-    )
     from decisions.models import Decision
+
+    if os.environ.get("BENCH_KEEP") and Decision.objects.count() == DECISIONS:
+        print(f"import_decisions: skipped, {DECISIONS} decisions kept from the last run (BENCH_KEEP)")
+    else:
+        seconds = load_decisions()
+        print(f"import_decisions: {DECISIONS} decisions in {seconds:.1f} s ({DECISIONS / seconds:.0f}/s)")
 
     number = Decision.objects.filter(references__paragraph__section="100").order_by("-decided_on")[0].number
     plain_static = {
@@ -173,10 +266,20 @@ def main() -> None:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     hosts = [*settings.ALLOWED_HOSTS, "testserver"]
-    with override_settings(ROOT_URLCONF=__name__, STORAGES=plain_static, DEBUG=False, ALLOWED_HOSTS=hosts):
+    with override_settings(
+        ROOT_URLCONF=__name__,
+        STORAGES=plain_static,
+        DEBUG=False,
+        ALLOWED_HOSTS=hosts,
+        API_CLIENT_RATE="100000000/hour",
+    ):
         client = Client()
+        if os.environ.get("BENCH_ONLY") == "api":
+            bench_api(client)
+            return
         results = {name: measure(client, url.format(number=number)) for name, url in BENCHMARKS.items()}
         bench_search(client)
+        bench_api(client)
     baseline = statistics.median(results["baseline: bare view"])
     print(f"{'page (' + str(DECISIONS) + ' decisions)':<24} {'p50 ms':>8} {'p95 ms':>8} {'ratio p50':>10}")
     for name, timings in results.items():
