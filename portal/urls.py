@@ -16,3 +16,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "portal.views.not_found"
+handler500 = "portal.views.server_error"

@@ -165,3 +165,21 @@ def test_the_favicon_address_browsers_ask_for_leads_to_our_icon(client):
 
     assert response.status_code == 302
     assert response["Location"].endswith("portal/favicon.svg")
+
+
+def test_an_unknown_api_address_is_a_json_404(client):
+    response = client.get("/api/v1/decision/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert "/api/docs/" in response.json()["detail"]
+
+
+def test_a_server_error_in_the_api_is_json(client, settings):
+    settings.ROOT_URLCONF = "tests.portal.urls_failing"
+    client.raise_request_exception = False
+
+    response = client.get("/api/v1/broken/")
+
+    assert response.status_code == 500
+    assert "a bug in a view" not in response.json()["detail"]
