@@ -487,7 +487,6 @@ class ChangesView(ConditionalGetMixin, APIView):
     for created and updated. Apply the results in order, then continue from `next`."""
 
     query_parameters = ("since", "page_size")
-    page_size = KeysetPagination.page_size
 
     def get_last_modified(self):
         return last_change()

@@ -366,6 +366,8 @@ def test_resolve_refuses_several_paragraphs(client):
         "/api/v1/laws/serviceloven/",
         "/api/v1/paragraphs/?page_size=50",
         "/api/v1/areas/",
+        "/api/v1/search/?q=merudgifter",
+        "/api/v1/search/?q=SEL+%C2%A7+100&include_historic=true",
     ],
 )
 def test_list_endpoints_use_a_constant_number_of_queries(client, django_assert_max_num_queries, path):
