@@ -30,18 +30,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.utils.urls import replace_query_param
 
+from portal.env import parse_rate
 from portal.models import ApiKey, hash_key
-
-PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_rate(rate: str) -> tuple[int, int]:
-    """“5000/hour” → (5000, 3600). Raises ValueError with a message for staff."""
-    number, _slash, period = rate.partition("/")
-    if not number.strip().isdigit() or not period.strip() or period.strip()[0] not in PERIODS:
-        raise ValueError(_("Write a number of requests per second, minute, hour or day, e.g. “5000/hour”."))
-    return int(number), PERIODS[period.strip()[0]]
-
 
 # Keys
 

@@ -44,14 +44,24 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """`5000/hour` → (5000, 3600): requests per second, minute, hour or day. ValueError if not."""
+    number, _slash, period = rate.strip().partition("/")
+    if not number.strip().isdigit() or not period.strip() or period.strip()[0] not in PERIODS:
+        raise ValueError("a number of requests per second, minute, hour or day, e.g. 5000/hour")
+    return int(number), PERIODS[period.strip()[0]]
+
+
 def env_rate(name: str, default: str) -> str:
-    """A rate limit such as `60/minute`: requests per second, minute, hour or day."""
+    """A rate limit such as `60/minute`."""
     raw = os.environ.get(name, default).strip()
-    number, _slash, period = raw.partition("/")
-    if not number.isdigit() or not period or period[0] not in "smhd":
-        raise ImproperlyConfigured(
-            f"{name} must be a number of requests per second/minute/hour/day, not {raw!r}."
-        )
+    try:
+        parse_rate(raw)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} must be {error}, not {raw!r}.") from None
     return raw
 
 

@@ -3,9 +3,12 @@
 import hashlib
 import secrets
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from portal.env import parse_rate
 
 KEY_PREFIX = "pp_"
 LAST_USED_PRECISION = 60  # seconds: a key in steady use is written to at most once a minute
@@ -41,15 +44,17 @@ class ApiClient(models.Model):
         return self.organisation
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
-        from portal.api import parse_rate
-
         if self.rate:
             try:
                 parse_rate(self.rate)
-            except ValueError as error:
-                raise ValidationError({"rate": str(error)}) from None
+            except ValueError:
+                raise ValidationError(
+                    {
+                        "rate": _(
+                            "Write a number of requests per second, minute, hour or day, e.g. “5000/hour”."
+                        )
+                    }
+                ) from None
 
     def issue_key(self) -> tuple["ApiKey", str]:
         """A new key for this client: the key object, and the key itself, which is not stored."""

@@ -4,7 +4,7 @@ import sys
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.env import env_bool, env_int, env_list, env_secret, parse_email_url
+from portal.env import env_bool, env_int, env_list, env_rate, env_secret, parse_email_url, parse_rate
 from tests.conftest import BASE_DIR
 
 
@@ -127,3 +127,18 @@ def test_a_bad_setting_stops_start_up_with_its_name(tmp_path):
 
     assert result.returncode != 0
     assert "DEBUG must be true or false" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("60/minute", (60, 60)), ("5000/hour", (5000, 3600)), ("10/s", (10, 1)), ("1/day", (1, 86400))],
+)
+def test_rates_are_requests_per_period(raw, expected):
+    assert parse_rate(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["many", "60", "60/fortnight", "/minute", "-1/minute"])
+def test_a_bad_rate_stops_start_up_naming_the_variable(monkeypatch, raw):
+    monkeypatch.setenv("API_CLIENT_RATE", raw)
+    with pytest.raises(ImproperlyConfigured, match=r"API_CLIENT_RATE must be a number of requests"):
+        env_rate("API_CLIENT_RATE", "20000/hour")
