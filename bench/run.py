@@ -49,24 +49,12 @@ def bare_decisions(request):
     """The API's baseline: the same 100 decisions and their paragraph references, straight from
     values() into a JsonResponse: no serializer, no keys, no limits, no ETag."""
     from decisions.models import Decision, ParagraphReference
+    from decisions.serializers import DECISION_COLUMNS
 
     rows = list(
         Decision.objects.filter(is_published=True)
         .order_by("updated_at", "id")
-        .values(
-            "id",
-            "number",
-            "title",
-            "summary",
-            "body",
-            "practice_note",
-            "decided_on",
-            "published_on",
-            "status",
-            "area__slug",
-            "keywords",
-            "updated_at",
-        )[:100]
+        .values(*DECISION_COLUMNS)[:100]
     )
     references = {}
     for reference in (

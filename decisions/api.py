@@ -65,6 +65,7 @@ from portal.api import (
     encode_cursor,
     invalid_cursor,
 )
+from portal.schema import ErrorSerializer
 
 
 class ApiViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
@@ -423,8 +424,9 @@ class ParagraphViewSet(ApiViewSet):
         ],
         responses={
             200: ResolvedSerializer,
-            400: OpenApiResponse(description="The citation names several paragraphs."),
-            404: OpenApiResponse(description="The citation was not understood; `detail` says why."),
+            404: OpenApiResponse(
+                ErrorSerializer, description="The citation was not understood; `detail` says why."
+            ),
         },
     )
     @action(detail=False, pagination_class=None, filter_backends=[])
@@ -508,8 +510,9 @@ class ChangesView(ConditionalGetMixin, APIView):
         ],
         responses={
             200: ChangePageSerializer,
-            400: OpenApiResponse(description="A malformed parameter."),
-            410: OpenApiResponse(description="The cursor is from another database: start a full sync."),
+            410: OpenApiResponse(
+                ErrorSerializer, description="The cursor is from another database: start a full sync."
+            ),
         },
     )
     def get(self, request: Request) -> Response:
@@ -646,7 +649,7 @@ class SearchView(ConditionalGetMixin, APIView):
     @extend_schema(
         tags=["decisions"],
         parameters=[SearchParametersSerializer],
-        responses={200: SearchPageSerializer, 400: OpenApiResponse(description="A parameter is wrong.")},
+        responses=SearchPageSerializer,
     )
     def get(self, request: Request) -> Response:
         check_parameters(request, self)

@@ -15,6 +15,7 @@ from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     negative_data_rejection,
     response_schema_conformance,
+    status_code_conformance,
 )
 
 from decisions.models import Status
@@ -50,6 +51,7 @@ def test_the_api_keeps_to_its_schema(case, decisions):
     case.call_and_validate(
         checks=[
             not_a_server_error,
+            status_code_conformance,
             response_schema_conformance,
             content_type_conformance,
             negative_data_rejection,
