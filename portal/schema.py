@@ -42,3 +42,45 @@ class ApiSchema(AutoSchema):
                 response = OpenApiResponse(response=serializer, description=description)
                 responses[code] = self._get_response_for_code(response, code, direction=direction)
         return responses
+
+
+# An example for every parameter, for the documentation and for “Try it out”. Path parameters
+# named alike differ by endpoint.
+EXAMPLES = {
+    "area": "social",
+    "law": "serviceloven",
+    "paragraph": "serviceloven-100",
+    "status": "in_force",
+    "decided_after": "2020-01-01",
+    "decided_before": "2024-12-31",
+    "updated_since": "2026-11-01T08:00:00Z",
+    "number": "24-19",
+    "q": "merudgifter til medicin",
+    "cursor": "WyIyMDI2LTExLTIwVDA5OjE1OjAyWiIsMTAyXQ",
+    "page_size": 100,
+    "since": "WzExMDEsMl0",
+    "citation": "servicelovens § 100, stk. 1",
+    "year_from": 2019,
+    "year_to": 2024,
+    "include_historic": True,
+    "sort": "newest",
+    "page": 2,
+    "id": 25,
+}
+PATH_EXAMPLES = {
+    ("/api/v1/areas/{slug}/", "slug"): "social",
+    ("/api/v1/laws/{slug}/", "slug"): "serviceloven",
+}
+
+
+def add_parameter_examples(result: dict, generator, request, public) -> dict:
+    """drf-spectacular post-processing hook: fills in `example` where a parameter has none."""
+    for path, operations in result.get("paths", {}).items():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if "example" in parameter or "examples" in parameter:
+                    continue
+                example = PATH_EXAMPLES.get((path, parameter["name"]), EXAMPLES.get(parameter["name"]))
+                if example is not None:
+                    parameter["example"] = example
+    return result

@@ -213,6 +213,10 @@ SPECTACULAR_SETTINGS = {
         {"name": "decisions", "description": "Principle decisions, the change feed and search."},
         {"name": "taxonomy", "description": "Areas, laws and paragraphs, with decisions counted by status."},
     ],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.schema.add_parameter_examples",
+    ],
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True, "tryItOutEnabled": True},
     "ENUM_NAME_OVERRIDES": {"StatusEnum": "decisions.models.Status"},
 }

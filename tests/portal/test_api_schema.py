@@ -65,9 +65,11 @@ def test_the_served_schema_is_the_one_tested(client):
     assert served == dict(schema.raw_schema)
 
 
-def test_the_schema_documents_every_parameter(client):
+def test_the_schema_describes_every_parameter_with_an_example(client):
     document = client.get("/api/v1/schema/", headers={"accept": "application/vnd.oai.openapi+json"}).json()
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             for parameter in operation.get("parameters", []):
-                assert parameter.get("description"), f"{method.upper()} {path}: {parameter['name']}"
+                where = f"{method.upper()} {path}: {parameter['name']}"
+                assert parameter.get("description"), where
+                assert "example" in parameter or parameter.get("examples"), where
