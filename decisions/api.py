@@ -59,8 +59,8 @@ from decisions.serializers import (
 from portal.api import (
     ConditionalGetMixin,
     KeysetPagination,
+    StrictParametersMixin,
     after,
-    check_parameters,
     decode_cursor,
     encode_cursor,
     invalid_cursor,
@@ -68,7 +68,9 @@ from portal.api import (
 from portal.schema import ErrorSerializer
 
 
-class ApiViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
+class ApiViewSet(ConditionalGetMixin, StrictParametersMixin, viewsets.ReadOnlyModelViewSet):
+    pagination_class = KeysetPagination
+
     def get_serializer_context(self) -> dict:
         return {**super().get_serializer_context(), "links": Links(self.request)}
 
@@ -275,7 +277,6 @@ class DecisionViewSet(ApiViewSet):
 
     serializer_class = DecisionSerializer
     filterset_class = DecisionFilter
-    pagination_class = KeysetPagination
     keyset = ("updated_at", "id")
     lookup_field = "number"
     lookup_value_regex = NUMBER_PATTERN
@@ -305,7 +306,6 @@ class DecisionViewSet(ApiViewSet):
         ],
     )
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        check_parameters(request, self)
         number = kwargs["number"]
         decision = self.get_queryset().filter(number__in={number, number.upper()}).first()
         if decision is None:
@@ -322,21 +322,12 @@ class AreaViewSet(ApiViewSet):
     """The areas of law: social, employment, family, …"""
 
     serializer_class = AreaSerializer
-    pagination_class = KeysetPagination
     keyset = ("slug",)
     lookup_field = "slug"
     filter_backends = []
 
     def get_queryset(self) -> QuerySet:
         return Area.objects.all()
-
-    def list(self, request: Request, *args, **kwargs) -> Response:
-        check_parameters(request, self)
-        return super().list(request, *args, **kwargs)
-
-    def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        check_parameters(request, self)
-        return super().retrieve(request, *args, **kwargs)
 
     def get_serializer_context(self) -> dict:
         return {**super().get_serializer_context(), "area_counts": area_counts()}
@@ -348,7 +339,6 @@ class LawViewSet(ApiViewSet):
     """The laws decisions cite, each with its decisions counted by status. One law also lists its
     cited paragraphs."""
 
-    pagination_class = KeysetPagination
     keyset = ("slug",)
     lookup_field = "slug"
 
@@ -359,18 +349,16 @@ class LawViewSet(ApiViewSet):
         return LawDetailSerializer if self.action == "retrieve" else LawSerializer
 
     def get_serializer_context(self) -> dict:
-        return {
-            **super().get_serializer_context(),
-            "law_counts": law_counts(),
-            "paragraph_counts": paragraph_counts(),
-        }
+        context = {**super().get_serializer_context(), "law_counts": law_counts()}
+        if self.action == "retrieve":  # one law lists its paragraphs, with their counts
+            context["paragraph_counts"] = paragraph_counts()
+        return context
 
     @property
     def filterset_class(self):
         return LawFilter if self.action == "list" else None
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        check_parameters(request, self)
         law = self.get_object()
         cited = Paragraph.objects.filter(law=law, pk__in=list(paragraph_counts())).order_by(
             "number", "letter"
@@ -391,7 +379,6 @@ class ParagraphViewSet(ApiViewSet):
     """Every paragraph decisions have cited, with the decisions counted by status."""
 
     serializer_class = ParagraphSerializer
-    pagination_class = KeysetPagination
     keyset = ("id",)
 
     def get_queryset(self) -> QuerySet:
@@ -403,10 +390,6 @@ class ParagraphViewSet(ApiViewSet):
     @property
     def filterset_class(self):
         return ParagraphListFilter if self.action == "list" else None
-
-    def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        check_parameters(request, self)
-        return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(
         parameters=[
@@ -429,12 +412,10 @@ class ParagraphViewSet(ApiViewSet):
             ),
         },
     )
-    @action(detail=False, pagination_class=None, filter_backends=[])
+    @action(detail=False, pagination_class=None, filter_backends=[], query_parameters=("citation",))
     def resolve(self, request: Request) -> Response:
         """What a free-form citation means: the law, paragraph, subsection and item, and where its
         decisions are."""
-        self.query_parameters = ("citation",)
-        check_parameters(request, self)
         text = request.query_params.get("citation", "")
         try:
             references = get_parser().parse(text)
@@ -482,7 +463,7 @@ def _next_transaction() -> int:
         return cursor.fetchone()[0]
 
 
-class ChangesView(ConditionalGetMixin, APIView):
+class ChangesView(ConditionalGetMixin, StrictParametersMixin, APIView):
     """Every change to the published decisions since a cursor, oldest first: created, updated,
     unpublished and deleted. Without `since`, every published decision once: the first full sync.
     Each decision appears once per pass, with its latest change; the decision itself comes along
@@ -516,7 +497,6 @@ class ChangesView(ConditionalGetMixin, APIView):
         },
     )
     def get(self, request: Request) -> Response:
-        check_parameters(request, self)
         size = KeysetPagination().get_page_size(request)
         changes = DecisionChange.objects.settled()
         if since := request.query_params.get("since"):
@@ -637,7 +617,7 @@ class SearchParametersSerializer(serializers.Serializer):
         return slug
 
 
-class SearchView(ConditionalGetMixin, APIView):
+class SearchView(ConditionalGetMixin, StrictParametersMixin, APIView):
     """Search principle decisions, ranked exactly as on the search page, 20 per page, with its typo
     correction. Decisions no longer in force only with `include_historic` or `status`."""
 
@@ -652,7 +632,6 @@ class SearchView(ConditionalGetMixin, APIView):
         responses=SearchPageSerializer,
     )
     def get(self, request: Request) -> Response:
-        check_parameters(request, self)
         SearchParametersSerializer(data=request.query_params).is_valid(raise_exception=True)
         filters = search.Filters.from_params(request.query_params)
         results = search.search(request.query_params.get("q", ""), filters, request.query_params.get("page"))

@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from decisions.citations import Reference, display_section, format_reference
-from decisions.models import NO_DECISIONS, Area, Counts, Law, Paragraph, Relation, Status
+from decisions.models import NO_DECISIONS, Area, Law, Paragraph, Relation, Status
 
 INCOMING = {
     Relation.Kind.REPLACES: "replaced_by",
@@ -66,9 +66,6 @@ class CountsSerializer(serializers.Serializer):
     partly_changed = serializers.IntegerField()
     no_longer_in_force = serializers.IntegerField()
     total = serializers.IntegerField()
-
-    def to_representation(self, counts: Counts) -> dict:
-        return counts._asdict()
 
 
 class ReferenceSerializer(serializers.Serializer):

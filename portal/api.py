@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -148,21 +147,24 @@ class ClientThrottle(WindowThrottle):
 # Parameters
 
 
-class StrictFilterBackend(DjangoFilterBackend):
-    """django-filter, but a parameter the endpoint does not know, or one given twice, is an error:
-    a misspelt filter must not silently return everything."""
+class StrictParametersMixin:
+    """A parameter the endpoint does not know, one given twice, or an empty one is an error, for
+    every API view: a misspelt filter must not silently return everything. Known are the view's
+    `query_parameters`, its filters (for lists) and, when it pages, `cursor` and `page_size`."""
 
-    def filter_queryset(self, request: Request, queryset, view):
-        check_parameters(request, view, self.get_filterset_class(view, queryset))
-        return super().filter_queryset(request, queryset, view)
+    query_parameters: tuple[str, ...] = ()
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        allowed = set(self.query_parameters)
+        if getattr(self, "action", None) == "list":
+            allowed |= set(getattr(getattr(self, "filterset_class", None), "base_filters", ()))
+            if self.paginator is not None:
+                allowed |= {"cursor", "page_size"}
+        check_parameters(request, allowed)
 
 
-def check_parameters(request: Request, view, filterset_class=None) -> None:
-    allowed = set(getattr(view, "query_parameters", ()))
-    if filterset_class is not None:
-        allowed |= set(filterset_class.base_filters)
-    if getattr(view, "paginator", None) is not None:
-        allowed |= {"cursor", "page_size"}
+def check_parameters(request: Request, allowed: set[str]) -> None:
     errors = {}
     for name in request.query_params:
         if name not in allowed:

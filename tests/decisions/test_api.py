@@ -394,3 +394,23 @@ def test_paths_with_quoted_sections_round_trip(client):
 
     assert url.endswith(quote("retssikkerhedsloven-9c"))
     assert len(client.get(url.removeprefix("http://testserver")).json()["results"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        ("/api/v1/decisions/1-20/?status=in_force", "status"),  # a filter of the list, not of one decision
+        ("/api/v1/areas/social/?page_size=5", "page_size"),
+        ("/api/v1/laws/?law=serviceloven", "law"),
+        ("/api/v1/paragraphs/resolve/?citation=SEL+%C2%A7+41&law=x", "law"),
+        ("/api/v1/changes/?cursor=x", "cursor"),
+        ("/api/v1/search/?q=bil&limit=5", "limit"),
+    ],
+)
+def test_every_endpoint_refuses_parameters_it_does_not_take(client, path, parameter):
+    DecisionFactory(number="1-20")
+
+    response = client.get(path)
+
+    assert response.status_code == 400
+    assert list(response.json()) == [parameter]
