@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
@@ -10,19 +11,28 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from decisions.citations import CitationError, Reference, format_reference, get_parser
+from decisions.citations import (
+    CitationError,
+    Reference,
+    format_reference,
+    get_parser,
+    normalize_section,
+    split_section,
+)
 from decisions.models import Area, Decision, Law, Paragraph, ParagraphReference, Relation, Status, Synonym
+from portal.guard import GuardedModelForm, parse_int
 
 PUBLISH = "decisions.publish_decision"
 
 
 @admin.register(Area)
 class AreaAdmin(admin.ModelAdmin):
+    form = GuardedModelForm
     list_display = ["name", "slug", "order"]
     prepopulated_fields = {"slug": ["name"]}
 
 
-class LawForm(forms.ModelForm):
+class LawForm(GuardedModelForm):
     aliases = forms.CharField(
         label=_("aliases"),
         required=False,
@@ -51,7 +61,7 @@ class LawAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["short_name"]}
 
 
-class SynonymForm(forms.ModelForm):
+class SynonymForm(GuardedModelForm):
     alternatives = forms.CharField(
         label=_("means the same as"),
         help_text=_("Words or phrases, separated by commas."),
@@ -80,8 +90,23 @@ class SynonymAdmin(admin.ModelAdmin):
     search_fields = ["term", "alternatives"]
 
 
+class ParagraphForm(GuardedModelForm):
+    class Meta:
+        model = Paragraph
+        fields = ["law", "section", "heading"]
+
+    def clean_section(self) -> str:
+        section = normalize_section(self.cleaned_data["section"])
+        try:
+            split_section(section)
+        except CitationError as error:
+            raise forms.ValidationError(str(error)) from None
+        return section
+
+
 @admin.register(Paragraph)
 class ParagraphAdmin(admin.ModelAdmin):
+    form = ParagraphForm
     list_display = ["__str__", "heading"]
     list_filter = ["law"]
     list_select_related = ["law"]
@@ -89,7 +114,7 @@ class ParagraphAdmin(admin.ModelAdmin):
     ordering = ["law__short_name", "number", "letter"]
 
 
-class DecisionForm(forms.ModelForm):
+class DecisionForm(GuardedModelForm):
     class Meta:
         model = Decision
         fields = [
@@ -179,9 +204,12 @@ class YearFilter(admin.SimpleListFilter):
         return [(str(year.year), str(year.year)) for year in years]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
-            return queryset.filter(decided_on__year=int(self.value()))
-        return queryset
+        if self.value() is None:
+            return queryset
+        year = parse_int(self.value(), minimum=1, maximum=9999)
+        if year is None:  # the admin shows its "invalid filter" notice and the unfiltered list
+            raise IncorrectLookupParameters(gettext("The year must be written with four digits."))
+        return queryset.filter(decided_on__year=year)
 
 
 class ReplacementForm(forms.Form):

@@ -57,6 +57,7 @@ from decisions.serializers import (
     with_related,
 )
 from portal.api import (
+    BIGINT,
     ConditionalGetMixin,
     KeysetPagination,
     StrictParametersMixin,
@@ -66,6 +67,8 @@ from portal.api import (
     invalid_cursor,
 )
 from portal.schema import ErrorSerializer
+
+SLUG_PATTERN = "[-a-zA-Z0-9_]{1,50}"
 
 
 class ApiViewSet(ConditionalGetMixin, StrictParametersMixin, viewsets.ReadOnlyModelViewSet):
@@ -324,6 +327,7 @@ class AreaViewSet(ApiViewSet):
     serializer_class = AreaSerializer
     keyset = ("slug",)
     lookup_field = "slug"
+    lookup_value_regex = SLUG_PATTERN
     filter_backends = []
 
     def get_queryset(self) -> QuerySet:
@@ -341,6 +345,7 @@ class LawViewSet(ApiViewSet):
 
     keyset = ("slug",)
     lookup_field = "slug"
+    lookup_value_regex = SLUG_PATTERN
 
     def get_queryset(self) -> QuerySet:
         return Law.objects.select_related("area")
@@ -380,6 +385,7 @@ class ParagraphViewSet(ApiViewSet):
 
     serializer_class = ParagraphSerializer
     keyset = ("id",)
+    lookup_value_regex = "[0-9]{1,18}"
 
     def get_queryset(self) -> QuerySet:
         return Paragraph.objects.select_related("law")
@@ -502,7 +508,9 @@ class ChangesView(ConditionalGetMixin, StrictParametersMixin, APIView):
         if since := request.query_params.get("since"):
             position = decode_cursor(since, "since")
             if not (
-                isinstance(position, list) and len(position) == 2 and all(type(n) is int for n in position)
+                isinstance(position, list)
+                and len(position) == 2
+                and all(type(n) is int and 0 <= n < BIGINT for n in position)
             ):
                 invalid_cursor("since")
             if position[0] > _next_transaction():

@@ -8,23 +8,45 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from decisions.api import DecisionFilter
 from decisions.models import Decision, Paragraph, last_change
 from portal.api import conditional
+from portal.guard import xml_safe
 
 FILTERS = ("area", "law", "paragraph")
 ENTRIES = 50
 
 
+@require_safe
 def decisions_feed(request: HttpRequest) -> HttpResponse:
     return DecisionsFeed()(request)  # an instance per request: it holds the request's filters
+
+
+def _safe(value):
+    if isinstance(value, str):
+        return xml_safe(value)
+    if isinstance(value, list | tuple):
+        return [_safe(item) for item in value]
+    return value
+
+
+class SafeAtom1Feed(Atom1Feed):
+    """Atom that never writes a character XML forbids, whatever a decision's text holds: Django's
+    XML writer refuses control characters with an exception."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*[_safe(arg) for arg in args], **{name: _safe(v) for name, v in kwargs.items()})
+
+    def add_item(self, *args, **kwargs) -> None:
+        super().add_item(*[_safe(arg) for arg in args], **{name: _safe(v) for name, v in kwargs.items()})
 
 
 class DecisionsFeed(Feed):
     """The 50 most recently published decisions, optionally of one area, law or paragraph."""
 
-    feed_type = Atom1Feed
+    feed_type = SafeAtom1Feed
     author_name = "Ankestyrelsen"
 
     def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:

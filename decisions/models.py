@@ -409,8 +409,8 @@ class Synonym(models.Model):
 
     def clean(self) -> None:
         # Before the uniqueness check, so "Handicapbil" is found to exist as "handicapbil".
-        self.term = " ".join(self.term.lower().split())
-        self.alternatives = [" ".join(alt.lower().split()) for alt in self.alternatives if alt.strip()]
+        self.term = " ".join((self.term or "").lower().split())
+        self.alternatives = [" ".join(alt.lower().split()) for alt in self.alternatives or [] if alt.strip()]
 
 
 COUNTS_VERSION_KEY = "decisions:version"

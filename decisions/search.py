@@ -41,6 +41,7 @@ from decisions.models import (
     Status,
     paragraph_counts,
 )
+from portal.guard import parse_int
 
 PAGE_SIZE = 20
 CAP = 200
@@ -79,9 +80,8 @@ class Filters:
 
     @classmethod
     def from_params(cls, params) -> "Filters":
-        def year(name: str) -> int | None:
-            value = params.get(name, "").strip()
-            return int(value) if value.isdigit() and 1900 <= int(value) <= 2100 else None
+        def year(name: str) -> int | None:  # a year that is not one is no filter
+            return parse_int(params.get(name, ""), minimum=1900, maximum=2100)
 
         sort = params.get("sort", "relevance")
         status = params.get("status", "")

@@ -31,7 +31,7 @@ class Links:
     def __init__(self, request: HttpRequest) -> None:
         self.base = request.build_absolute_uri("/").rstrip("/")
         self._decision = self._pattern("decisions:detail", "12-19")
-        self._paragraph = self._pattern("decisions:paragraph", "LAW", "SECTION")
+        self._paragraph = self._pattern("decisions:paragraph", "LAW", "99999")
         self._api_decision = self._pattern("api:decision-detail", "12-19")
         self._api_decisions = self.base + reverse("api:decision-list")
 

@@ -11,6 +11,6 @@ urlpatterns = [
     path("soeg/forslag/", views.suggest, name="suggest"),
     path("omraade/<slug:slug>/", views.area, name="area"),
     path("lov/<slug:slug>/", views.law, name="law"),
-    path("lov/<slug:law_slug>/<str:section>/", views.paragraph, name="paragraph"),
+    path("lov/<slug:law_slug>/<section:section>/", views.paragraph, name="paragraph"),
     re_path(rf"^(?P<number>{NUMBER_PATTERN})/$", views.detail, name="detail"),
 ]

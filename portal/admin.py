@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from portal.guard import GuardedModelForm
 from portal.models import ApiClient, ApiKey
 
 admin.site.site_header = _("Principportalen administration")
@@ -28,6 +29,7 @@ class ApiKeyInline(admin.TabularInline):
 
 @admin.register(ApiClient)
 class ApiClientAdmin(admin.ModelAdmin):
+    form = GuardedModelForm
     list_display = ["organisation", "contact_email", "is_active", "active_keys", "last_used", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["organisation", "contact_email", "notes"]

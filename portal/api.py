@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -30,6 +31,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.utils.urls import replace_query_param
 
 from portal.env import parse_rate
+from portal.guard import contains_forbidden, parse_int
 from portal.models import ApiKey, hash_key
 
 # Keys
@@ -147,16 +149,31 @@ class ClientThrottle(WindowThrottle):
 # Parameters
 
 
+class ContentNegotiation(DefaultContentNegotiation):
+    """`?format=` names one of the endpoint's formats (JSON for the resources); any other is 406
+    Not Acceptable with the formats there are, not DRF's 404."""
+
+    def filter_renderers(self, renderers, format):
+        found = [renderer for renderer in renderers if renderer.format == format]
+        if not found:
+            raise exceptions.NotAcceptable(
+                _("Unknown format “%(format)s”. This endpoint answers in: %(formats)s.")
+                % {"format": format[:50], "formats": ", ".join(sorted({r.format for r in renderers}))}
+            )
+        return found
+
+
 class StrictParametersMixin:
     """A parameter the endpoint does not know, one given twice, or an empty one is an error, for
     every API view: a misspelt filter must not silently return everything. Known are the view's
-    `query_parameters`, its filters (for lists) and, when it pages, `cursor` and `page_size`."""
+    `query_parameters`, its filters (for lists), when it pages `cursor` and `page_size`, and
+    `format` (checked by ContentNegotiation)."""
 
     query_parameters: tuple[str, ...] = ()
 
     def initial(self, request: Request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
-        allowed = set(self.query_parameters)
+        allowed = {*self.query_parameters, "format"}
         if getattr(self, "action", None) == "list":
             allowed |= set(getattr(getattr(self, "filterset_class", None), "base_filters", ()))
             if self.paginator is not None:
@@ -188,10 +205,15 @@ def encode_cursor(value: object) -> str:
 
 
 def decode_cursor(cursor: str, parameter: str = "cursor") -> object:
+    """The position a cursor holds. A cursor that does not decode, or that carries text the guard
+    refuses (a NUL, say), is a 400 naming the parameter."""
     try:
-        return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+        value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
         invalid_cursor(parameter)
+    if contains_forbidden(value):
+        invalid_cursor(parameter)
+    return value
 
 
 def invalid_cursor(parameter: str = "cursor") -> None:
@@ -221,11 +243,12 @@ class KeysetPagination(BasePagination):
         raw = request.query_params.get("page_size")
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        size = parse_int(raw, minimum=1, maximum=self.max_page_size)
+        if size is None:
             raise exceptions.ValidationError(
                 {"page_size": [_("A whole number from 1 to %(max)s.") % {"max": self.max_page_size}]}
             )
-        return int(raw)
+        return size
 
     def paginate_queryset(self, queryset, request: Request, view=None) -> list:
         self.request = request
@@ -239,7 +262,7 @@ class KeysetPagination(BasePagination):
                 invalid_cursor()
             try:
                 values = [
-                    model._meta.get_field(name).to_python(value)
+                    _column_value(model._meta.get_field(name), value)
                     for name, value in zip(keyset, values, strict=True)
                 ]
             except Exception:  # any value that does not fit the column
@@ -261,9 +284,8 @@ class KeysetPagination(BasePagination):
         start = 0
         if cursor := request.query_params.get("cursor"):
             value = decode_cursor(cursor)
-            if not (
-                isinstance(value, dict) and isinstance(value.get("position"), int) and value["position"] >= 0
-            ):
+            position = value.get("position") if isinstance(value, dict) else None
+            if type(position) is not int or not 0 <= position <= MAX_POSITION:
                 invalid_cursor()
             start = value["position"]
         self.next_cursor = encode_cursor({"position": start + size}) if start + size < len(ids) else None
@@ -311,6 +333,23 @@ class KeysetPagination(BasePagination):
                 "example": self.max_page_size,
             },
         ]
+
+
+MAX_POSITION = 100_000  # a ranked list is a few hundred long
+BIGINT = 2**63
+
+
+def _column_value(field: models.Field, value: object) -> object:
+    """A cursor's value for one keyset column: present, of the column's type and within its range;
+    ValueError if not."""
+    if value is None or isinstance(value, bool | list | dict | float):
+        raise ValueError("not a position")
+    value = field.to_python(value)
+    if value is None or (isinstance(value, int) and not -BIGINT <= value < BIGINT):
+        raise ValueError("out of range")
+    if isinstance(value, datetime.datetime) and timezone.is_naive(value):
+        raise ValueError("a moment without its time zone")
+    return value
 
 
 def _plain(value: object) -> object:

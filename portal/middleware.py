@@ -1,3 +1,4 @@
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
@@ -26,3 +27,22 @@ class ChosenLanguageMiddleware:
         response.headers.setdefault("Content-Language", language)
         patch_vary_headers(response, ["Cookie"])
         return response
+
+
+class DatabaseOutageMiddleware:
+    """A view that cannot reach the database answers 503 with Retry-After, not 500. (A middleware
+    that cannot reach it, such as the session's, is answered the same by the 500 handler.)"""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from portal.views import is_outage, unavailable
+
+        if not is_outage(exception):
+            return None
+        logging.getLogger("portal.outage").warning("Database unreachable: %s", exception)
+        return unavailable(request)

@@ -121,3 +121,18 @@ def committed_db(django_db_setup, django_db_blocker):
             Decision.objects.all().delete()
             DecisionChange.objects.all().delete()
             Decision.history.all().delete()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The hostile walk's figures (tests/portal/test_hostile_walk.py), when it ran."""
+    import sys
+
+    walk = sys.modules.get("tests.portal.test_hostile_walk")
+    if walk is None or not walk.TOTALS["requests"]:
+        return
+    errors = walk.TOTALS["server_errors"]
+    terminalreporter.write_line(
+        f"hostile walk: {walk.TOTALS['requests']} generated requests, {len(errors)} server errors"
+    )
+    for line in sorted(set(errors))[:200]:
+        terminalreporter.write_line(f"  {line}")

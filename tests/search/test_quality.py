@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Q
 
-from decisions.models import Decision, Status
+from decisions.models import Decision, DecisionChange, Status
 from decisions.search import Filters, search
 
 EVALUATION = json.loads((Path(__file__).parent / "evaluation.json").read_text(encoding="utf-8"))
@@ -24,6 +24,8 @@ def demo_data(django_db_setup, django_db_blocker):
         call_command("load_demo", verbosity=0)
         yield
         Decision.objects.all().delete()
+        DecisionChange.objects.all().delete()  # the deletions' tombstones
+        Decision.history.all().delete()
 
 
 def ours(query: str) -> list[str]:
