@@ -1,9 +1,10 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -21,8 +22,7 @@ from decisions.citations import (
 )
 from decisions.models import Area, Decision, Law, Paragraph, ParagraphReference, Relation, Status, Synonym
 from portal.guard import GuardedModelForm, parse_int
-
-PUBLISH = "decisions.publish_decision"
+from portal.roles import PUBLISH_DECISIONS
 
 
 @admin.register(Area)
@@ -112,6 +112,19 @@ class ParagraphAdmin(admin.ModelAdmin):
     list_select_related = ["law"]
     search_fields = ["section", "heading", "law__short_name", "law__abbreviation"]
     ordering = ["law__short_name", "number", "letter"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Paragraph | None = None) -> bool:
+        """What published decisions cite is public: only publishers change it."""
+        if obj is not None and not request.user.has_perm(PUBLISH_DECISIONS) and obj.cited_by_published():
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Paragraph | None = None) -> list[str]:
+        # A cited paragraph's law and section are what its decisions' citations say: to move a
+        # citation, edit the decisions.
+        if obj is not None and obj.references.exists():
+            return ["law", "section"]
+        return []
 
 
 class DecisionForm(GuardedModelForm):
@@ -270,17 +283,43 @@ class DecisionAdmin(SimpleHistoryAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Decision | None = None) -> list[str]:
         readonly = list(super().get_readonly_fields(request, obj))
-        if not request.user.has_perm(PUBLISH):
+        if not request.user.has_perm(PUBLISH_DECISIONS):
             readonly += ["status", "is_published"]  # editors write drafts; publishers publish
         return readonly
 
     def has_change_permission(self, request: HttpRequest, obj: Decision | None = None) -> bool:
-        if obj is not None and obj.is_published and not request.user.has_perm(PUBLISH):
+        if obj is not None and obj.is_published and not request.user.has_perm(PUBLISH_DECISIONS):
             return False
         return super().has_change_permission(request, obj)
 
     def has_publish_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(PUBLISH)
+        return request.user.has_perm(PUBLISH_DECISIONS)
+
+    def history_form_view(self, request: HttpRequest, object_id: str, version_id: str, extra_context=None):
+        """The revert form. simple_history checks only the view permission; reverting is a change,
+        and reverting to a published version, or a published decision, is publishing."""
+        current = self.get_object(request, object_id)
+        version = Decision.history.filter(id=current.pk, history_id=version_id).first() if current else None
+        if current is None or version is None:
+            raise Http404
+        if request.method == "POST" and not self._may_revert(request, current, version):
+            raise PermissionDenied(
+                gettext("Only publishers may revert a published decision or revert to a published version.")
+            )
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def revert_disabled(self, request: HttpRequest, obj=None) -> bool:
+        current = Decision.objects.filter(pk=obj.pk).first() if obj is not None else None
+        if current is not None and not self._may_revert(request, current, obj):
+            return True
+        return super().revert_disabled(request, obj)
+
+    def _may_revert(self, request: HttpRequest, current: Decision, version) -> bool:
+        if not self.has_change_permission(request, current):
+            return False
+        if request.user.has_perm(PUBLISH_DECISIONS):
+            return True
+        return not version.is_published and version.status == current.status
 
     def save_related(self, request: HttpRequest, form: DecisionForm, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from decisions.citations import Reference, display_section, format_reference, split_section
+from portal.roles import require_publisher
 
 # `12-19` (serial-year) and legacy forms such as `C-16-99` or `143-09`.
 NUMBER_PATTERN = r"(?:[A-Za-z]{1,3}-)?\d{1,4}-\d{2}(?:-\d{2})?"
@@ -74,6 +75,10 @@ class Law(models.Model):
     def __str__(self) -> str:
         return f"{self.short_name} ({self.abbreviation})"
 
+    def save(self, *args, **kwargs) -> None:
+        require_publisher(_("Only publishers may change laws."))
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("decisions:law", args=[self.slug])
 
@@ -97,11 +102,16 @@ class Paragraph(models.Model):
         return f"{self.law.short_name} {self.display}"
 
     def save(self, *args, **kwargs) -> None:
+        if self.pk and self.cited_by_published():
+            require_publisher(_("Only publishers may change a paragraph that published decisions cite."))
         self.number, self.letter = split_section(self.section)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("decisions:paragraph", args=[self.law.slug, self.section])
+
+    def cited_by_published(self) -> bool:
+        return ParagraphReference.objects.filter(paragraph_id=self.pk, decision__is_published=True).exists()
 
     @property
     def display(self) -> str:
@@ -223,12 +233,36 @@ class Decision(models.Model):
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
 
+    def save(self, *args, **kwargs) -> None:
+        if (reason := self._needs_publisher()) is not None:
+            require_publisher(reason)
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("decisions:detail", args=[self.number])
+
+    def delete(self, *args, **kwargs):
+        if self.is_published or Decision.objects.filter(pk=self.pk, is_published=True).exists():
+            require_publisher(_("Only publishers may delete a published decision."))
+        return super().delete(*args, **kwargs)
 
     @property
     def cite_as(self) -> str:
         return f"Ankestyrelsens principafgørelse {self.number}"
+
+    def _needs_publisher(self) -> str | None:
+        """Why this save needs a publisher: it publishes, unpublishes, changes the status, or
+        changes a published decision. None for a draft that stays a draft."""
+        stored = (
+            Decision.objects.filter(pk=self.pk).values("is_published", "status").first() if self.pk else None
+        )
+        if self.is_published and not (stored and stored["is_published"]):
+            return _("Only publishers may publish a decision.")
+        if stored and stored["is_published"]:
+            return _("Only publishers may change a published decision.")
+        if self.status != (stored["status"] if stored else Status.IN_FORCE):
+            return _("Only publishers may change a decision's status.")
+        return None
 
     @property
     def in_force(self) -> bool:
@@ -331,6 +365,22 @@ class Relation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source.number} {self.get_kind_display()} {self.target.number}"
+
+    def save(self, *args, **kwargs) -> None:
+        self._check_publisher()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._check_publisher()
+        return super().delete(*args, **kwargs)
+
+    def _check_publisher(self) -> None:
+        """A published decision's relations are part of what the public sees."""
+        sources = {self.source_id}
+        if self.pk:
+            sources |= set(Relation.objects.filter(pk=self.pk).values_list("source_id", flat=True))
+        if Decision.objects.filter(pk__in=sources, is_published=True).exists():
+            require_publisher(_("Only publishers may change the relations of a published decision."))
 
 
 # Changes by transactions that have ended: every transaction older than the oldest one still

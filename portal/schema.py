@@ -17,12 +17,28 @@ PARAMETER_ERRORS = {
     "description": "Each wrong parameter with what is wrong with it.",
     "example": {"paragraph": ["Ukendt lov »SKL« i »SKL § 3«."]},
 }
+BAD_REQUEST = {
+    "oneOf": [
+        PARAMETER_ERRORS,
+        {
+            "type": "object",
+            "properties": {"detail": {"type": "string"}},
+            "required": ["detail"],
+            "additionalProperties": False,
+            "description": "The address as a whole cannot be used (it is not valid UTF-8, say).",
+        },
+    ]
+}
 ERRORS = {
     "304": (
         None,
         "Not modified: the `ETag` of `If-None-Match` (or the date of `If-Modified-Since`) is current.",
     ),
-    "400": (PARAMETER_ERRORS, "A parameter is unknown, given twice, empty or not understood."),
+    "400": (
+        BAD_REQUEST,
+        "A parameter is unknown, given twice, empty, not understood, or carries a character that is "
+        "not allowed (NUL and other control characters).",
+    ),
     "401": (ErrorSerializer, "The API key is not valid, was revoked, or its client is deactivated."),
     "429": (ErrorSerializer, "Over the rate limit: `Retry-After` gives the seconds to wait."),
 }

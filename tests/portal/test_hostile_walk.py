@@ -318,6 +318,10 @@ class HostileRequest:
         return f"{self.method} {self.path[:300]}?{self.query[:300]}{body}"
 
 
+def valid_or_hostile(valid: list[str]):
+    return st.one_of(st.sampled_from(valid), hostile_values) if valid else hostile_values
+
+
 def requests_for(route: Route, world: World, known: Known):
     @st.composite
     def build(draw) -> HostileRequest:
@@ -330,7 +334,7 @@ def requests_for(route: Route, world: World, known: Known):
         path = route.template % {name: quote(value, safe="") for name, value in values.items()}
 
         def pairs(names: dict[str, set[str]]) -> list[tuple[str, str]]:
-            chosen = draw(st.lists(st.sampled_from(sorted(names) + ["\x00", "²", "zz"]), max_size=4))
+            chosen = draw(st.lists(st.sampled_from([*sorted(names), "\x00", "²", "zz"]), max_size=4))
             result = []
             for name in chosen:
                 observed = sorted(names.get(name, ()))
