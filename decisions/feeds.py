@@ -14,12 +14,14 @@ from decisions.api import DecisionFilter
 from decisions.models import Decision, Paragraph, last_change
 from portal.api import conditional
 from portal.guard import xml_safe
+from portal.ratelimit import limited
 
 FILTERS = ("area", "law", "paragraph")
 ENTRIES = 50
 
 
 @require_safe
+@limited("feed", "FEED_RATE")
 def decisions_feed(request: HttpRequest) -> HttpResponse:
     return DecisionsFeed()(request)  # an instance per request: it holds the request's filters
 

@@ -20,6 +20,7 @@ from decisions.models import (
     cached_count,
     paragraph_counts,
 )
+from portal.ratelimit import limited
 
 PAGE_SIZE = 25
 OUTGOING = {
@@ -151,12 +152,14 @@ def newest(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@limited("suggest", "SUGGEST_RATE", as_json=True)
 def suggest(request: HttpRequest) -> JsonResponse:
     """As-you-type suggestions for the search field; the field works the same without them."""
     return JsonResponse({"suggestions": search.suggestions(request.GET.get("q", ""))})
 
 
 @require_safe
+@limited("search", "SEARCH_RATE")
 def search_page(request: HttpRequest) -> HttpResponse:
     filters = search.Filters.from_params(request.GET)
     results = search.search(request.GET.get("q", ""), filters, request.GET.get("side"))

@@ -7,12 +7,10 @@ import datetime
 import hashlib
 import json
 import math
-import time
 from collections.abc import Sequence
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 from django.db import models
 from django.db.models.expressions import RawSQL
 from django.http import HttpRequest, HttpResponse
@@ -30,11 +28,13 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.utils.urls import replace_query_param
 
-from portal.env import parse_rate
+from portal import ratelimit
 from portal.guard import contains_forbidden, parse_int
 from portal.models import ApiKey, hash_key
 
 # Keys
+
+KEY_FAILURES = "api-key-failures"
 
 
 class ApiKeyAuthentication(BaseAuthentication):
@@ -48,6 +48,21 @@ class ApiKeyAuthentication(BaseAuthentication):
         header = get_authorization_header(request).split()
         if not header or header[0].lower().decode(errors="replace") not in self.keywords:
             return None
+        # An address that has sent too many wrong keys is not heard until its window ends, right
+        # or wrong key: otherwise the limit would tell a guesser when it guessed right.
+        address = ratelimit.client_address(request)
+        failures = ratelimit.peek(KEY_FAILURES, address, settings.API_KEY_FAILURE_RATE)
+        if not failures.allowed:
+            raise exceptions.Throttled(
+                wait=failures.retry_after, detail=_("Too many wrong API keys from your address.")
+            )
+        try:
+            return self._authenticate(header)
+        except exceptions.AuthenticationFailed:
+            ratelimit.hit(KEY_FAILURES, address, settings.API_KEY_FAILURE_RATE)
+            raise
+
+    def _authenticate(self, header: list[bytes]) -> tuple[AnonymousUser, ApiKey]:
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(
                 _("Send the key as “Authorization: Bearer <key>”, with no spaces in the key.")
@@ -89,9 +104,8 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
 
 
 class WindowThrottle(BaseThrottle):
-    """N requests per fixed window (second, minute, hour, day), counted in Redis with one atomic
-    increment per request; DRF's own throttles keep every request's time, which grows with the rate.
-    A refused request gets 429 with `Retry-After`: the seconds until the window ends."""
+    """N requests per fixed window, counted by portal/ratelimit.py (DRF's own throttles keep every
+    request's time, which grows with the rate). A refused request gets 429 with `Retry-After`."""
 
     scope = ""
 
@@ -105,18 +119,9 @@ class WindowThrottle(BaseThrottle):
         rate = self.rate(request)
         if rate is None:
             return True
-        limit, seconds = parse_rate(rate)
-        now = time.time()
-        window = int(now // seconds)
-        key = f"throttle:{self.scope}:{self.ident(request)}:{seconds}:{window}"
-        cache.add(key, 0, timeout=seconds + 1)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between the two calls: a new window
-            cache.add(key, 1, timeout=seconds + 1)
-            count = 1
-        self.retry_after = math.ceil((window + 1) * seconds - now)
-        return count <= limit
+        window = ratelimit.hit(self.scope, self.ident(request), rate)
+        self.retry_after = window.retry_after
+        return window.allowed
 
     def wait(self) -> float:
         return self.retry_after
@@ -129,7 +134,7 @@ class AnonymousThrottle(WindowThrottle):
         return None if request.auth is not None else settings.API_ANONYMOUS_RATE
 
     def ident(self, request: Request) -> str:
-        return self.get_ident(request)  # behind the proxy (BEHIND_PROXY), from X-Forwarded-For
+        return ratelimit.client_address(request)
 
 
 class ClientThrottle(WindowThrottle):

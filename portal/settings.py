@@ -1,5 +1,6 @@
 """Settings for the portal, read from the environment. See README.md and .env.example."""
 
+import datetime
 from pathlib import Path
 
 import dj_database_url
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "corsheaders",
     "simple_history",
+    "axes",
     "portal",
     "decisions",
     "hotline",
@@ -65,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "portal.middleware.DatabaseOutageMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -154,6 +157,21 @@ else:
         "default": {"BACKEND": "portal.mail.EmlFileBackend", "OPTIONS": {"file_path": VAR_DIR / "mail"}}
     }
 
+# Admin logins: after ADMIN_LOGIN_FAILURES wrong passwords for one username from one address, that
+# pair is locked out for ADMIN_LOCKOUT_MINUTES (django-axes; staff see and reset lockouts in the
+# admin, or run `manage.py axes_reset`). By username and address together, so that nobody can lock
+# a colleague out from elsewhere; the address is the one the rate limits use.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("ADMIN_LOGIN_FAILURES", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("ADMIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "portal.ratelimit.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
@@ -191,13 +209,17 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "portal.schema.ApiSchema",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "portal.api.ContentNegotiation",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    # Behind the TLS proxy, a caller's address is the last one the proxy adds to X-Forwarded-For.
-    "NUM_PROXIES": 1 if env_bool("BEHIND_PROXY", False) else None,
 }
-# Requests per second/minute/hour/day: anonymous callers by address; API clients per client, unless
-# the client has its own rate (admin).
+# Rate limits (portal/ratelimit.py), requests per second/minute/hour/day. Anonymous API callers,
+# wrong API keys, the search page and the feed are counted per address; API clients per client,
+# unless the client has its own rate (admin).
 API_ANONYMOUS_RATE = env_rate("API_ANONYMOUS_RATE", "60/minute")
 API_CLIENT_RATE = env_rate("API_CLIENT_RATE", "20000/hour")
+API_KEY_FAILURE_RATE = env_rate("API_KEY_FAILURE_RATE", "30/hour")
+# Generous: a municipality's caseworkers often share one address.
+SEARCH_RATE = env_rate("SEARCH_RATE", "600/minute")
+SUGGEST_RATE = env_rate("SUGGEST_RATE", "1200/minute")
+FEED_RATE = env_rate("FEED_RATE", "120/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Principportalen API",
     "DESCRIPTION": (
@@ -253,7 +275,14 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-if env_bool("BEHIND_PROXY", False):
+# Behind a TLS proxy (nginx, a load balancer), its headers are believed: the scheme, the host,
+# and the client's address, which the limits read from the entry the TRUSTED_PROXIES-th proxy
+# from us appended to X-Forwarded-For. Without it, only the connecting address counts.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 1)
+if TRUSTED_PROXIES < 1:
+    raise ImproperlyConfigured("TRUSTED_PROXIES must be 1 or more: the proxies in front of the portal.")
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 # /healthz is polled over plain HTTP by load balancers and compose health checks.
@@ -265,5 +294,5 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    "loggers": {"pgserver": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

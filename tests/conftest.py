@@ -99,6 +99,30 @@ def unused_tcp_port() -> int:
         return probe.getsockname()[1]
 
 
+class Clock:
+    """A controllable clock: `clock.advance(61)`."""
+
+    def __init__(self, start: float) -> None:
+        self.time = start
+
+    def __call__(self) -> float:
+        return self.time
+
+    def advance(self, seconds: float) -> None:
+        self.time += seconds
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch) -> Clock:
+    """The rate limits' clock, stopped 30 s into a minute (and an hour and a day), so that a test
+    never straddles two windows by chance."""
+    from portal import ratelimit
+
+    stopped = Clock(1_798_761_600 + 30)  # 2027-01-01 00:00:30 UTC
+    monkeypatch.setattr(ratelimit, "now", stopped)
+    return stopped
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache: test transactions roll back, cached figures would not."""
