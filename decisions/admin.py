@@ -225,6 +225,10 @@ class YearFilter(admin.SimpleListFilter):
         return queryset.filter(decided_on__year=year)
 
 
+def _id(text: str) -> int | None:
+    return parse_int(text, minimum=1, maximum=2**63 - 1)
+
+
 class ReplacementForm(forms.Form):
     replacement = forms.CharField(
         label=_("Replaced by decision number"),
@@ -295,9 +299,16 @@ class DecisionAdmin(SimpleHistoryAdmin):
     def has_publish_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(PUBLISH_DECISIONS)
 
+    def history_view(self, request: HttpRequest, object_id: str, extra_context=None):
+        if _id(object_id) is None:  # simple_history would hand "²" or "abc" to the database
+            raise Http404
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request: HttpRequest, object_id: str, version_id: str, extra_context=None):
         """The revert form. simple_history checks only the view permission; reverting is a change,
         and reverting to a published version, or a published decision, is publishing."""
+        if _id(object_id) is None or _id(version_id) is None:
+            raise Http404
         current = self.get_object(request, object_id)
         version = Decision.history.filter(id=current.pk, history_id=version_id).first() if current else None
         if current is None or version is None:

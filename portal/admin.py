@@ -1,4 +1,7 @@
+from axes import admin as axes_admin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.http import HttpRequest, HttpResponse
@@ -8,12 +11,38 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from portal.guard import GuardedModelForm
+from portal.guard import GuardedModelForm, parse_int
 from portal.models import ApiClient, ApiKey
 
 admin.site.site_header = _("Principportalen administration")
 admin.site.site_title = _("Principportalen administration")
 admin.site.index_title = _("Principle decisions, hotline and newsletters")
+
+
+DATE_PARTS = {"__year": (1, 9999), "__month": (1, 12), "__day": (1, 31)}
+
+
+class BoundedDateLookupsMixin:
+    """The admin's date drill-down takes `?attempt_time__year=…` as it comes, and a year past 9999
+    ends in a server error; such a filter is an invalid lookup (the admin's "?e=1" notice)."""
+
+    def get_changelist_instance(self, request: HttpRequest):
+        for name, value in request.GET.items():
+            for suffix, (low, high) in DATE_PARTS.items():
+                if name.endswith(suffix) and parse_int(value, minimum=low, maximum=high) is None:
+                    raise IncorrectLookupParameters(name)
+        return super().get_changelist_instance(request)
+
+
+# django-axes' lists of login attempts and lockouts, with their date filters bounded.
+for model, model_admin in (
+    (AccessAttempt, axes_admin.AccessAttemptAdmin),
+    (AccessLog, axes_admin.AccessLogAdmin),
+    (AccessFailureLog, axes_admin.AccessFailureLogAdmin),
+):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+        admin.site.register(model, type(model_admin.__name__, (BoundedDateLookupsMixin, model_admin), {}))
 
 
 class ApiKeyInline(admin.TabularInline):

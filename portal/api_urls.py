@@ -1,9 +1,9 @@
 from django.urls import include, path
 from django.views.generic import TemplateView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from decisions.api import AreaViewSet, ChangesView, DecisionViewSet, LawViewSet, ParagraphViewSet, SearchView
+from portal.docs import DocsView, SchemaView
 
 router = SimpleRouter()
 router.register("decisions", DecisionViewSet, basename="decision")
@@ -17,6 +17,6 @@ urlpatterns = [
     path("v1/", include(router.urls)),
     path("v1/changes/", ChangesView.as_view(), name="changes"),
     path("v1/search/", SearchView.as_view(), name="search"),
-    path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("v1/schema/", SchemaView.as_view(), name="schema"),
+    path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -5,15 +5,22 @@ Every process of one checkout shares the servers under $PORTAL_VAR_DIR. Each pro
 server joins that server's lease file; the last one to leave stops it. Dead processes are pruned
 from the lease, so a killed process never keeps a server alive, and a server found running with
 nobody left in its lease is simply reused.
+
+While a process uses the embedded PostgreSQL, a watchdog thread in it looks every WATCH_EVERY
+seconds whether the server still runs, and starts it again if it died (killed, out of memory):
+the site answers 503 meanwhile and recovers by itself. Only processes still in the lease watch,
+so the last one to leave can stop the server without anyone restarting it.
 """
 
 import atexit
 import fcntl
 import json
+import logging
 import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -23,7 +30,9 @@ from pathlib import Path
 import psutil
 
 DATABASE_NAME = "portal"
+WATCH_EVERY = 1.0  # seconds between the watchdog's looks at the embedded PostgreSQL
 _joined: dict[tuple[Path, str], object] = {}
+logger = logging.getLogger("portal.embedded")
 
 
 @contextmanager
@@ -77,7 +86,9 @@ class Lease:
         self.path.write_text(json.dumps(users))
 
 
-def _join(var_dir: Path, run_dir: Path, name: str, stop: Callable[[], None]) -> None:
+def _join(
+    var_dir: Path, run_dir: Path, name: str, stop: Callable[[], None], leaving: threading.Event | None = None
+) -> None:
     if (var_dir, name) in _joined:
         return
     Lease(run_dir / f"{name}.users").join()
@@ -86,7 +97,10 @@ def _join(var_dir: Path, run_dir: Path, name: str, stop: Callable[[], None]) -> 
     def leave() -> None:
         if os.getpid() != owner:  # a forked worker inherits atexit hooks but never joined
             return
+        if leaving is not None:
+            leaving.set()  # this process's watchdog restarts nothing from now on
         with _locked(var_dir) as run:
+            _joined.pop((var_dir, name), None)
             if Lease(run / f"{name}.users").leave():
                 stop()
 
@@ -115,9 +129,14 @@ def postgres(var_dir: Path) -> dict[str, object]:
             except subprocess.CalledProcessError:
                 # Already stopped, or pg_ctl (run as the server's own user) cannot reach the data
                 # directory any more: SIGINT asks the postmaster for the same fast shutdown.
-                _terminate(info.pid, "postgres", signal.SIGINT)
+                current = _postmaster(pgdata)
+                if current is not None:
+                    _terminate(current.pid, "postgres", signal.SIGINT)
 
-        _join(var_dir, run_dir, "postgres", stop)
+        leaving = threading.Event()
+        _join(var_dir, run_dir, "postgres", stop, leaving)
+        if (var_dir, "postgres-watchdog") not in _joined:
+            _joined[(var_dir, "postgres-watchdog")] = _watch(var_dir, server, leaving)
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": DATABASE_NAME,
@@ -127,6 +146,39 @@ def postgres(var_dir: Path) -> dict[str, object]:
         "CONN_MAX_AGE": 60,
         "CONN_HEALTH_CHECKS": True,
     }
+
+
+def _postmaster(pgdata: Path):
+    """The running postmaster of `pgdata`, or None."""
+    from pgserver.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(pgdata)
+    return info if info is not None and info.is_running() else None
+
+
+def _watch(var_dir: Path, server, leaving: threading.Event) -> threading.Thread:
+    """Starts this process's watchdog: the embedded PostgreSQL is started again if it dies."""
+    pgdata = var_dir / "postgres"
+
+    def watch() -> None:
+        while not leaving.wait(WATCH_EVERY):
+            if _postmaster(pgdata) is not None:
+                continue
+            with _locked(var_dir):
+                # Another process may have restarted it while we waited, or we may be leaving.
+                if leaving.is_set() or _postmaster(pgdata) is not None:
+                    continue
+                logger.warning("The embedded PostgreSQL in %s is not running; starting it again.", pgdata)
+                try:
+                    server.ensure_postgres_running()
+                except Exception as error:  # e.g. its dead children still hold shared memory
+                    logger.error("The embedded PostgreSQL did not start (retrying): %s", error)
+                    continue
+                logger.warning("The embedded PostgreSQL runs again (pid %s).", server.get_pid())
+
+    thread = threading.Thread(target=watch, name="postgres-watchdog", daemon=True)
+    thread.start()
+    return thread
 
 
 def _ensure_database(host: str, port: int) -> None:

@@ -8,7 +8,8 @@ non-ASCII digits, invalid UTF-8 in the raw query string, huge numbers, over-long
 operators, broken cursors, repeated parameters, and every HTTP method. Each route is walked as an
 anonymous reader and as a superuser.
 
-`HOSTILE_EXAMPLES` sets the examples per route (default 24); `HOSTILE_WALK_COLLECT=1` counts
+`HOSTILE_EXAMPLES` sets the generated requests per public route (default 24; the admin's routes,
+slower, get half as many, and each route a quarter as the other kind of user); `HOSTILE_WALK_COLLECT=1` counts
 server errors instead of stopping at the first, for a report.
 """
 
@@ -298,8 +299,6 @@ def discover(client: Client, path: str) -> Known:
     known = Known(fields.get, fields.post)
     for name, values in schema_parameters(path).items():
         known.get.setdefault(name, set()).update(values)
-    for name in GENERIC_PARAMETERS:
-        known.get.setdefault(name, set())
     return known
 
 
@@ -346,8 +345,8 @@ def requests_for(route: Route, world: World, known: Known):
 
         if draw(st.integers(0, 9)) == 0:
             query = draw(st.sampled_from(RAW_QUERIES))
-        else:
-            query = urlencode(pairs(known.get))
+        else:  # the page's own parameters, and names many pages take
+            query = urlencode(pairs({**{key: set() for key in GENERIC_PARAMETERS}, **known.get}))
         method = draw(st.sampled_from(METHODS))
         body = urlencode(pairs(known.post or known.get)) if method in ("POST", "PUT", "PATCH") else ""
         return HostileRequest(method, path, query, body)
@@ -365,24 +364,17 @@ def send(client: Client, request: HostileRequest):
     )
 
 
-# The sweep: every path and query parameter once with each of these, as raw query values.
+# The sweep: every path and query parameter once with each of these, as raw values: a NUL, a
+# control character, a bidi override, a non-ASCII digit, invalid UTF-8, a huge number, a cursor
+# that holds no position.
 SWEEP = [
     "%00",
     "a%0Bb",
-    "%1B",
-    "%C2%85",
     "%E2%80%AE",
     "%C2%B2",
-    "%D9%A3",
     "%FF%FE",
-    "%ED%A0%80",
     "99999999999999999999",
-    "-1",
-    "a" * 3000,
-    "%21%28%3A%2A%3C-%3E",
     _cursor([None, None]),
-    _cursor(["\u0000", 1]),
-    _cursor({"position": -1}),
 ]
 
 
@@ -396,9 +388,10 @@ def sweep(client: Client, route: Route, world: World, known: Known, check) -> No
     for name in sorted(known.get):
         for value in SWEEP:
             check(HostileRequest("GET", path, f"{quote(name)}={value}", ""))
-    for name in sorted(known.post):
-        for value in SWEEP[:9]:
-            check(HostileRequest("POST", path, "", f"{quote(name)}={value}"))
+    if not route.is_admin:  # the admin's forms are walked by the generated requests below
+        for name in sorted(known.post):
+            for value in SWEEP:
+                check(HostileRequest("POST", path, "", f"{quote(name)}={value}"))
 
 
 @pytest.fixture
@@ -426,7 +419,13 @@ def test_no_input_on_any_route_gives_a_server_error(route, as_staff, world):
         name: quote(valid_values(route, name, world)[0], safe="") for name in route.params
     }
     known = discover(client, valid_path)
-    examples = EXAMPLES if not route.is_admin or as_staff else max(4, EXAMPLES // 4)
+    # Public pages mostly as a reader, the admin mostly as staff; the admin's pages are slower.
+    examples = {
+        (False, False): EXAMPLES,
+        (False, True): max(2, EXAMPLES // 4),
+        (True, True): max(2, EXAMPLES // 2),
+        (True, False): max(2, EXAMPLES // 6),
+    }[(route.is_admin, as_staff)]
 
     def check(request: HostileRequest) -> None:
         if as_staff:
