@@ -6,18 +6,30 @@ RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 VAR_DIR := $(or $(PORTAL_VAR_DIR),var)
 
-.PHONY: run test bench lint fmt messages clean
+.PHONY: run test bench lint fmt messages clean backup restore
 
-# Runs like production (DEBUG off, hashed static files, Danish error pages) but over plain HTTP on
-# loopback, with a secret key generated once per checkout. `make run DEBUG=true` for development.
-run: $(RUNTIME) messages
-	@if [ -z "$$SECRET_KEY$$SECRET_KEY_FILE" ]; then \
+# The checkout's own secret key, generated once, unless SECRET_KEY or SECRET_KEY_FILE is set.
+WITH_SECRET = if [ -z "$$SECRET_KEY$$SECRET_KEY_FILE" ]; then \
 	    mkdir -p "$(VAR_DIR)"; \
 	    [ -s "$(VAR_DIR)/secret-key" ] || $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > "$(VAR_DIR)/secret-key"; \
 	    export SECRET_KEY_FILE="$(VAR_DIR)/secret-key"; \
 	fi; \
-	export HTTPS=$${HTTPS:-false}; \
-	exec $(PY) manage.py runportal
+	export HTTPS=$${HTTPS:-false};
+
+# Runs like production (DEBUG off, hashed static files, Danish error pages) but over plain HTTP on
+# loopback, with a secret key generated once per checkout. `make run DEBUG=true` for development.
+run: $(RUNTIME) messages
+	@$(WITH_SECRET) exec $(PY) manage.py runportal
+
+# A pg_dump of the portal's database in $(VAR_DIR)/backups/portal-<UTC time>.dump.
+backup: $(RUNTIME)
+	@$(WITH_SECRET) exec $(PY) manage.py backup
+
+# Restores a backup into an empty database; FORCE=1 replaces a database that is not empty.
+# Stop `make run` first.
+restore: $(RUNTIME)
+	@if [ -z "$(FILE)" ]; then echo "usage: make restore FILE=$(VAR_DIR)/backups/portal-….dump [FORCE=1]"; exit 2; fi
+	@$(WITH_SECRET) exec $(PY) manage.py restore "$(FILE)" $(if $(FORCE),--force)
 
 test: $(DEV) messages
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-os.environ.setdefault("SECRET_KEY", "insecure-key-for-benchmarks-only")
+os.environ.setdefault("SECRET_KEY", "benchmarks-only-" + "b" * 50)
 os.environ.setdefault("HTTPS", "false")
 os.environ.setdefault("PORTAL_VAR_DIR", "var/bench")
 
@@ -207,6 +207,13 @@ def bench_api(client: Client) -> None:
     )
 
 
+def bench_operations(number: str) -> None:
+    from bench.operations import bench_backup, bench_health
+
+    bench_health(f"/principafgoerelser/{number}/")
+    bench_backup()
+
+
 def load_decisions() -> float:
     """Replaces the bench database's decisions with DECISIONS generated ones; returns the import seconds."""
     with connection.cursor() as cursor:
@@ -262,12 +269,17 @@ def main() -> None:
         API_CLIENT_RATE="100000000/hour",
     ):
         client = Client()
-        if os.environ.get("BENCH_ONLY") == "api":
+        only = os.environ.get("BENCH_ONLY")
+        if only == "api":
             bench_api(client)
+            return
+        if only == "operations":
+            bench_operations(number)
             return
         results = {name: measure(client, url.format(number=number)) for name, url in BENCHMARKS.items()}
         bench_search(client)
         bench_api(client)
+    bench_operations(number)
     baseline = statistics.median(results["baseline: bare view"])
     print(f"{'page (' + str(DECISIONS) + ' decisions)':<24} {'p50 ms':>8} {'p95 ms':>8} {'ratio p50':>10}")
     for name, timings in results.items():

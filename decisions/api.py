@@ -6,7 +6,6 @@ import re
 
 import django_filters
 from django import forms
-from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -27,6 +26,7 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from decisions import search
+from decisions.changes import cursor_gone
 from decisions.citations import CitationError, Reference, format_reference, get_parser, normalize_section
 from decisions.models import (
     NO_DECISIONS,
@@ -462,13 +462,6 @@ class CursorGone(exceptions.APIException):
     default_code = "cursor_gone"
 
 
-def _next_transaction() -> int:
-    """The id the next transaction will get: a cursor beyond it was not made by this database."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
-        return cursor.fetchone()[0]
-
-
 class ChangesView(ConditionalGetMixin, StrictParametersMixin, APIView):
     """Every change to the published decisions since a cursor, oldest first: created, updated,
     unpublished and deleted. Without `since`, every published decision once: the first full sync.
@@ -513,7 +506,7 @@ class ChangesView(ConditionalGetMixin, StrictParametersMixin, APIView):
                 and all(type(n) is int and 0 <= n < BIGINT for n in position)
             ):
                 invalid_cursor("since")
-            if position[0] > _next_transaction():
+            if cursor_gone(position[0]):
                 raise CursorGone
             changes = changes.filter(after(DecisionChange, ("xid", "seq"), position))
         rows = list(changes.order_by("xid", "seq")[: size + 1])

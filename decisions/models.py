@@ -386,9 +386,10 @@ class Relation(models.Model):
 # Changes by transactions that have ended: every transaction older than the oldest one still
 # running. Nothing can later appear before them, so a cursor past them never misses a change. (A
 # transaction's own changes count as settled for itself.)
+# Positions are transaction ids plus a shift (decisions/changes.py).
 SETTLED = (
-    "(xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint "
-    "OR xid = pg_current_xact_id_if_assigned()::text::bigint)"
+    "(xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint + decisions_feed_shift() "
+    "OR xid = pg_current_xact_id_if_assigned()::text::bigint + decisions_feed_shift())"
 )
 
 

@@ -136,8 +136,15 @@ def committed_db(django_db_setup, django_db_blocker):
     """The test database without a wrapping transaction: every write commits, as separate requests'
     writes do in production. Decisions, their history and the change feed are emptied afterwards;
     the seeded taxonomy is left as migrations made it (tests restore what they change in it)."""
+    from django.test.utils import setup_databases
+
     from decisions.models import Decision, DecisionChange
 
+    if not connection.settings_dict["NAME"].startswith("test_"):
+        # pytest-django sets the test database up only when a collected test asks for `db`; a
+        # run of committed tests alone must get it too (kept, as --reuse-db keeps it).
+        with django_db_blocker.unblock():
+            setup_databases(verbosity=0, interactive=False, aliases={"default"}, keepdb=True)
     with django_db_blocker.unblock():
         try:
             yield
