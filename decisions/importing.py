@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db import connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models import Prefetch
 from django.utils import timezone, translation
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -29,6 +29,7 @@ from decisions.models import (
     Status,
     decisions_changed,
 )
+from portal import guard
 
 REQUIRED_TEXT = ("number", "title", "summary", "body")
 KNOWN_FIELDS = {
@@ -85,27 +86,38 @@ class Result:
     unchanged: int = 0
 
 
+# Bounds on what a line may hold, checked before anything is written. The text limits are far
+# beyond any real decision; a decision's searchable text must also fit PostgreSQL's tsvector,
+# which the database is asked about for every decision longer than CHECK_VECTOR_FROM.
+MAX_TITLE = Decision._meta.get_field("title").max_length
+MAX_KEYWORD = 100
+MAX_CITATION = 200
+MAX_LIST = 200
+MAX_TEXT = 1_000_000
+CHECK_VECTOR_FROM = 100_000
+
+
 def _date(value: object, name: str, required: bool) -> datetime.date | None:
     if value in (None, "") and not required:
         return None
     if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise ValueError(f"{name}: must be a date written YYYY-MM-DD, not {value!r}")
+        raise ValueError(f"{name}: must be a date written YYYY-MM-DD, not {_shown(value)}")
     try:
         return datetime.date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{name}: {value!r} is not a real date") from None
 
 
-def _strings(value: object, name: str) -> list[str]:
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ValueError(f"{name}: must be a list of strings")
-    return [item.strip() for item in value if item.strip()]
+def _shown(value: object) -> str:
+    """A value as a message quotes it: short, and with its type when it is not a string."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"
 
 
 class Reader:
-    """Validates lines of the import format; collects every problem instead of stopping at the first."""
+    """Validates lines of the import format; collects every problem instead of stopping at the first.
+    Every field's type, length and characters are checked here, so that the import itself cannot
+    fail on a line."""
 
     def __init__(self) -> None:
         self.parser = get_parser()
@@ -123,11 +135,52 @@ class Reader:
             row = self._row(number, line)
             if row:
                 rows.append(row)
-        self._check_replaces()
+        self._check_vectors(rows)
+        self._check_replaces(rows)
         return rows
 
     def _problem(self, line: int, name: str, message: str) -> None:
         self.problems.append(Problem(line, name, message))
+
+    def _text(
+        self, line: int, data: dict, name: str, *, required: bool, max_length: int, multiline: bool = False
+    ) -> str:
+        """A string field: present if required, a string, short enough, no refused characters."""
+        value = data.get(name)
+        if value is None or (value == "" and not required):
+            if required:
+                self._problem(line, name, "required, a non-empty string")
+            return ""
+        if not isinstance(value, str):
+            self._problem(line, name, f"must be a string, not {_shown(value)}")
+            return ""
+        if required and not value.strip():
+            self._problem(line, name, "required, a non-empty string")
+            return ""
+        if (message := guard.problem(value.strip(), multiline=multiline, max_length=max_length)) is not None:
+            self._problem(line, name, message)
+            return ""
+        return value.strip()
+
+    def _strings(self, line: int, data: dict, name: str, max_length: int) -> list[str] | None:
+        """A list of one-line strings; None (after a problem) if it is not one."""
+        value = data.get(name)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            self._problem(line, name, f"must be a list of strings, not {_shown(value)}")
+            return None
+        if len(value) > MAX_LIST:
+            self._problem(line, name, f"has {len(value)} items; at most {MAX_LIST} are allowed")
+            return None
+        items = []
+        for item in value:
+            if (message := guard.problem(item.strip(), max_length=max_length)) is not None:
+                self._problem(line, name, f"{_shown(item)} {message}")
+                return None
+            if item.strip():
+                items.append(item.strip())
+        return items
 
     def _row(self, line: int, text: str) -> Row | None:
         try:
@@ -135,26 +188,29 @@ class Reader:
         except json.JSONDecodeError as error:
             self._problem(line, "json", f"not valid JSON ({error.msg} at column {error.colno})")
             return None
+        except RecursionError:
+            self._problem(line, "json", "nested too deeply")
+            return None
         if not isinstance(data, dict):
             self._problem(line, "json", "each line must be one JSON object")
             return None
         before = len(self.problems)
         for name in sorted(set(data) - KNOWN_FIELDS):
-            self._problem(line, name, "unknown field")
-        for name in REQUIRED_TEXT:
-            value = data.get(name)
-            if not isinstance(value, str) or not value.strip():
-                self._problem(line, name, "required, a non-empty string")
-        number = str(data.get("number", "")).strip()
+            self._problem(line, name[:50], "unknown field")
+
+        number = self._text(line, data, "number", required=True, max_length=20)
         if number and not re.fullmatch(NUMBER_PATTERN, number):
             self._problem(line, "number", f"{number!r} is not a decision number such as 12-19 or C-16-99")
         elif number in self.seen:
             self._problem(line, "number", f"{number} is also on line {self.seen[number]}")
         elif number:
             self.seen[number] = line
-        practice_note = data.get("practice_note") or ""
-        if not isinstance(practice_note, str):
-            self._problem(line, "practice_note", "must be a string")
+        title = self._text(line, data, "title", required=True, max_length=MAX_TITLE)
+        summary = self._text(line, data, "summary", required=True, max_length=MAX_TEXT, multiline=True)
+        body = self._text(line, data, "body", required=True, max_length=MAX_TEXT, multiline=True)
+        practice_note = self._text(
+            line, data, "practice_note", required=False, max_length=MAX_TEXT, multiline=True
+        )
         values: dict[str, object] = {}
         for name, required in (("decided_on", True), ("published_on", False)):
             try:
@@ -162,42 +218,38 @@ class Reader:
             except ValueError as error:
                 self._problem(line, name, str(error).split(": ", 1)[1])
         area = data.get("area")
-        if area not in self.areas:
+        if not isinstance(area, str) or area not in self.areas:
             known = ", ".join(sorted(self.areas))
-            self._problem(line, "area", f"unknown area {area!r}; known areas: {known}")
+            self._problem(line, "area", f"unknown area {_shown(area)}; known areas: {known}")
         status = data.get("status") or Status.IN_FORCE
-        if status not in Status.values:
-            self._problem(line, "status", f"{status!r} is not one of {', '.join(Status.values)}")
+        if not isinstance(status, str) or status not in Status.values:
+            self._problem(line, "status", f"{_shown(status)} is not one of {', '.join(Status.values)}")
+
         references: list[Reference] = []
-        try:
-            citations = _strings(data.get("paragraphs"), "paragraphs")
-            if not citations:
-                self._problem(line, "paragraphs", "at least one citation is required, e.g. “SEL § 100”")
-            for citation in citations:
-                try:
-                    references.extend(self.parser.parse(citation))
-                except CitationError as error:
-                    self._problem(line, "paragraphs", str(error))
-        except ValueError as error:
-            self._problem(line, "paragraphs", str(error).split(": ", 1)[1])
-        keywords: list[str] = []
-        replaces: list[str] = []
-        for name, target in (("keywords", keywords), ("replaces", replaces)):
+        citations = self._strings(line, data, "paragraphs", MAX_CITATION)
+        if citations == []:
+            self._problem(line, "paragraphs", "at least one citation is required, e.g. “SEL § 100”")
+        for citation in citations or ():
             try:
-                target.extend(_strings(data.get(name), name))
-            except ValueError as error:
-                self._problem(line, name, str(error).split(": ", 1)[1])
-        if number in replaces:
+                references.extend(self.parser.parse(citation))
+            except CitationError as error:
+                self._problem(line, "paragraphs", str(error))
+        keywords = self._strings(line, data, "keywords", MAX_KEYWORD) or []
+        replaces = self._strings(line, data, "replaces", 20) or []
+        for target in replaces:
+            if not re.fullmatch(NUMBER_PATTERN, target):
+                self._problem(line, "replaces", f"{target!r} is not a decision number such as 12-19")
+        if number and number in replaces:
             self._problem(line, "replaces", "a decision cannot replace itself")
         self.replacements.append((line, replaces))
         if len(self.problems) > before:
             return None
         references = list(dict.fromkeys(references))
         values.update(
-            title=data["title"].strip(),
-            summary=data["summary"].strip(),
-            body=data["body"].strip(),
-            practice_note=practice_note.strip(),
+            title=title,
+            summary=summary,
+            body=body,
+            practice_note=practice_note,
             area_id=self.areas[area],
             status=status,
             keywords=list(dict.fromkeys(keywords)),
@@ -206,13 +258,72 @@ class Reader:
         )
         return Row(line, number, values, references, list(dict.fromkeys(replaces)))
 
-    def _check_replaces(self) -> None:
-        wanted = {number for _line, numbers in self.replacements for number in numbers} - set(self.seen)
+    def _check_vectors(self, rows: list[Row]) -> None:
+        """Asks PostgreSQL whether the longest decisions' text fits a tsvector, as the search
+        trigger (migration 0005) builds it; those that do not are problems, not a failed import."""
+        for row in [row for row in rows if _text_length(row) > CHECK_VECTOR_FROM]:
+            values = row.values
+            try:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute(
+                        VECTOR,
+                        [
+                            row.number,
+                            values["title"],
+                            values["citations"],
+                            values["keywords"],
+                            values["summary"],
+                            values["practice_note"],
+                            values["body"],
+                        ],
+                    )
+            except DatabaseError as error:
+                message = str(error).splitlines()[0]
+                self._problem(row.line, "body", f"the text is too long to be searched ({message})")
+        invalid = {problem.line for problem in self.problems}
+        rows[:] = [row for row in rows if row.line not in invalid]
+
+    def _check_replaces(self, rows: list[Row]) -> None:
+        """Each decision a line replaces must be valid in the file or already in the database. A
+        line that names one on an invalid line is invalid too, so that --skip-invalid never
+        imports a replacement of something it skipped."""
+        wanted = {number for _line, numbers in self.replacements for number in numbers}
         existing = set(Decision.objects.filter(number__in=wanted).values_list("number", flat=True))
         for line, numbers in self.replacements:
             for number in numbers:
                 if number not in self.seen and number not in existing:
                     self._problem(line, "replaces", f"no decision {number} in the file or the database")
+        while True:
+            invalid = {problem.line for problem in self.problems}
+            valid = {row.number for row in rows if row.line not in invalid}
+            newly = False
+            for row in rows:
+                if row.line in invalid:
+                    continue
+                for number in row.replaces:
+                    if number not in valid and number not in existing and number in self.seen:
+                        self._problem(
+                            row.line, "replaces", f"{number} is on line {self.seen[number]}, which is invalid"
+                        )
+                        newly = True
+                        break
+            if not newly:
+                break
+
+
+# The search trigger's vector (migration 0005), for the same values.
+VECTOR = (
+    "SELECT setweight(to_tsvector('danish', concat_ws(' ', %s::text, %s::text, %s::text, "
+    "array_to_string(%s::text[], ' '))), 'A') "
+    "|| setweight(to_tsvector('danish', %s), 'B') "
+    "|| setweight(to_tsvector('danish', %s), 'C') "
+    "|| setweight(to_tsvector('danish', %s), 'D')"
+)
+
+
+def _text_length(row: Row) -> int:
+    values = row.values
+    return sum(len(values[name]) for name in ("title", "summary", "body", "practice_note"))
 
 
 def read_lines(lines: Iterable[str]) -> tuple[list[Row], list[Problem]]:

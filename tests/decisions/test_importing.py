@@ -176,3 +176,81 @@ def test_a_file_that_is_not_utf8_is_a_clear_error(tmp_path):
 
     with pytest.raises(CommandError, match="cannot be read as UTF-8"):
         run(str(path))
+
+
+def unique_words(characters: int) -> str:
+    """Text of distinct made-up Danish-looking words: every one a new lexeme for the search."""
+    import random
+
+    rng = random.Random(1)  # noqa: S311 - made-up words, not secrets
+    words, length = [], 0
+    while length < characters:
+        word = "".join(rng.choice("abdefghijklmnoprstuvyæøå") for _ in range(9))
+        words.append(word)
+        length += len(word) + 1
+    return " ".join(words)[:characters]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "problem"),
+    [
+        ({"title": "t" * 301}, "line 1: title: is 301 characters long; at most 300 are allowed"),
+        ({"keywords": ["k" * 101]}, "line 1: keywords: 'kkkkk"),
+        ({"keywords": ["k" * 101]}, "is 101 characters long; at most 100 are allowed"),
+        (
+            {"summary": "Principmeddelelsen\u0000 fastslår"},
+            "line 1: summary: contains the character U+0000 (NULL)",
+        ),
+        ({"title": "Kørsel\u000bog bil"}, "line 1: title: contains the character U+000B (LINE TABULATION)"),
+        ({"title": "Kørsel\nog bil"}, "line 1: title: contains the character U+000A (LINE FEED)"),
+        ({"area": ["social"]}, "line 1: area: unknown area ['social']"),
+        ({"status": ["in_force"]}, "line 1: status: ['in_force'] is not one of"),
+        ({"number": 1219}, "line 1: number: must be a string, not 1219"),
+        ({"practice_note": 7}, "line 1: practice_note: must be a string, not 7"),
+        ({"paragraphs": "SEL § 100"}, "line 1: paragraphs: must be a list of strings, not 'SEL § 100'"),
+        ({"keywords": [1, 2]}, "line 1: keywords: must be a list of strings, not [1, 2]"),
+        ({"replaces": ["twelve"]}, "line 1: replaces: 'twelve' is not a decision number"),
+        ({"body": "b" * 1_000_001}, "line 1: body: is 1000001 characters long; at most 1000000 are allowed"),
+        ({"paragraphs": ["SEL § 100"] * 201}, "line 1: paragraphs: has 201 items; at most 200 are allowed"),
+    ],
+)
+def test_every_field_is_checked_before_anything_is_written(tmp_path, overrides, problem):
+    path = write(tmp_path, {**line("1-20"), **overrides})
+
+    _, err = _run_capturing_errors(path)
+
+    assert problem in err
+    assert "Traceback" not in err
+    assert not Decision.objects.exists()
+
+
+def test_a_text_too_long_for_the_search_vector_is_a_problem_on_its_line(tmp_path):
+    path = write(tmp_path, line("1-20", body=unique_words(999_000)), line("2-20"))
+
+    _, err = _run_capturing_errors(path)
+
+    assert "line 1: body: the text is too long to be searched" in err
+    assert "tsvector" in err
+    assert not Decision.objects.exists()
+
+
+def test_skip_invalid_imports_every_valid_line_whatever_is_wrong_with_the_others(tmp_path):
+    path = write(
+        tmp_path,
+        line("1-20"),
+        line("2-20", title="t" * 301),
+        line("3-20", summary="NUL\u0000"),
+        line("4-20", area=["social"]),
+        line("5-20", body=unique_words(999_000)),
+        line("6-20", replaces=["2-20"]),  # replaces a decision whose line is invalid
+        line("7-20", replaces=["1-20"]),
+    )
+    out, err = io.StringIO(), io.StringIO()
+
+    with pytest.raises(SystemExit):
+        call_command("import_decisions", path, "--skip-invalid", stdout=out, stderr=err)
+
+    assert sorted(Decision.objects.values_list("number", flat=True)) == ["1-20", "7-20"]
+    assert "2 created, 0 updated, 0 unchanged, 5 invalid line(s) skipped." in out.getvalue()
+    assert "line 6: replaces: 2-20 is on line 2, which is invalid" in err.getvalue()
+    assert Relation.objects.get().target.number == "1-20"
