@@ -18,7 +18,7 @@ RUN pip install -r requirements.txt
 
 COPY . .
 # Build-time settings only: with both URLs set nothing embedded starts and nothing is contacted.
-RUN DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:6379/0 SECRET_KEY=build-only \
+RUN DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:6379/0 SECRET_KEY=build-time-only-not-a-secret-0123456789-abcdefghijklmnopq \
         sh -c "python manage.py compilemessages --ignore=.venv && python manage.py collectstatic --noinput" \
     && useradd --system --uid 1000 --home /app portal \
     && mkdir -p /app/var \

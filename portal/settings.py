@@ -4,6 +4,11 @@ import datetime
 from pathlib import Path
 
 import dj_database_url
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +29,18 @@ if not SECRET_KEY:
             "SECRET_KEY or SECRET_KEY_FILE, or DEBUG=true for local development."
         )
     SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105 (DEBUG only)
+elif not DEBUG and (
+    len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH
+    or len(set(SECRET_KEY)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+    or SECRET_KEY.startswith(SECRET_KEY_INSECURE_PREFIX)
+):
+    # Django's deployment check only warns; a guessable key signs sessions and password resets.
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is too weak for production: it needs at least {SECRET_KEY_MIN_LENGTH} characters, "
+        f"{SECRET_KEY_MIN_UNIQUE_CHARACTERS} of them different, and not the prefix "
+        f"'{SECRET_KEY_INSECURE_PREFIX}'. Generate one with: "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -276,10 +293,19 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if HTTPS and not SECURE_HSTS_PRELOAD:
+    # Preloading HSTS is for the owner of the whole domain to decide (it binds every subdomain, and
+    # a subdomain such as portal.example.dk cannot be preloaded alone); not asking for it is a
+    # choice, not an oversight, so Django's reminder (security.W021) is silenced.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# The language switch's cookie: the same protection as the others (no script reads it).
+LANGUAGE_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 # Behind a TLS proxy (nginx, a load balancer), its headers are believed: the scheme, the host,
 # and the client's address, which the limits read from the entry the TRUSTED_PROXIES-th proxy
 # from us appended to X-Forwarded-For. Without it, only the connecting address counts.
