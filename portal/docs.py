@@ -3,6 +3,7 @@ portal/schema.py, which DRF imports while it loads its own views.)"""
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import exceptions
@@ -22,11 +23,17 @@ class SchemaView(SpectacularAPIView):
         unknown = sorted(set(request.GET) - {"lang", "format"})
         if unknown:
             raise exceptions.ValidationError(
-                {unknown[0]: ["Unknown parameter. This endpoint takes: format, lang."]}
+                {
+                    unknown[0]: [
+                        _("Unknown parameter. This endpoint takes: %(names)s.") % {"names": "format, lang"}
+                    ]
+                }
             )
         lang = request.GET.get("lang")
         if lang is not None and lang not in dict(settings.LANGUAGES):
-            raise exceptions.ValidationError({"lang": [f"One of: {', '.join(dict(settings.LANGUAGES))}."]})
+            raise exceptions.ValidationError(
+                {"lang": [_("One of: %(values)s.") % {"values": ", ".join(dict(settings.LANGUAGES))}]}
+            )
         return super().get(request, *args, **kwargs)
 
     def _get_schema_response(self, request):
