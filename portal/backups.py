@@ -30,7 +30,7 @@ class BackupError(Exception):
 
 
 def _tool(name: str) -> str:
-    directory = os.environ.get("PG_BIN_DIR")
+    directory = settings.PG_BIN_DIR
     if not directory:
         from pgserver._commands import POSTGRES_BIN_PATH
 

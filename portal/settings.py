@@ -126,6 +126,10 @@ else:
     DATABASES = {"default": embedded.postgres(VAR_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# PostgreSQL's client tools for `manage.py backup` and `restore` (portal/backups.py); empty: the
+# version 16 ones the pgserver package brings.
+PG_BIN_DIR = env_str("PG_BIN_DIR")
+
 # Redis: the Celery broker and result store, and Django's cache.
 REDIS_URL = env_str("REDIS_URL") or embedded.redis_url(VAR_DIR)
 CACHES = {
