@@ -83,8 +83,9 @@ def sync_roles_after_migrate(sender, **kwargs) -> None:
 
 
 # Who is acting: the user of the request being served, or None outside a request (management
-# commands, Celery tasks, which operators run and answer for).
-_acting_user: ContextVar = ContextVar("acting_user", default=None)
+# commands, Celery tasks, which operators run and answer for). The request is kept, not its user,
+# so that a request that writes nothing never has to look its user up.
+_acting_request: ContextVar = ContextVar("acting_request", default=None)
 
 
 class ActingUserMiddleware:
@@ -94,15 +95,18 @@ class ActingUserMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = _acting_user.set(getattr(request, "user", None) or AnonymousUser())
+        token = _acting_request.set(request)
         try:
             return self.get_response(request)
         finally:
-            _acting_user.reset(token)
+            _acting_request.reset(token)
 
 
 def acting_user():
-    return _acting_user.get()
+    request = _acting_request.get()
+    if request is None:
+        return None
+    return getattr(request, "user", None) or AnonymousUser()
 
 
 def require_publisher(what: str, permission: str = PUBLISH_DECISIONS) -> None:

@@ -325,11 +325,15 @@ def test_an_editor_cannot_change_a_law(editor_client):
 
 
 def test_the_model_refuses_an_editor_publishing_outside_the_admin():
-    from portal.roles import _acting_user
+    from django.test import RequestFactory
+
+    from portal.roles import _acting_request
 
     draft = DecisionFactory(is_published=False)
     published = DecisionFactory()
-    token = _acting_user.set(staff(roles.EDITORS))
+    request = RequestFactory().post("/elsewhere/")
+    request.user = staff(roles.EDITORS)
+    token = _acting_request.set(request)
     try:
         draft.is_published = True
         with pytest.raises(PermissionDenied):
@@ -337,7 +341,7 @@ def test_the_model_refuses_an_editor_publishing_outside_the_admin():
         with pytest.raises(PermissionDenied):
             Relation.objects.create(source=published, target=draft, kind=Relation.Kind.REPLACES)
     finally:
-        _acting_user.reset(token)
+        _acting_request.reset(token)
     assert Decision.objects.get(pk=draft.pk).is_published is False
 
 
