@@ -286,6 +286,8 @@ class DecisionAdmin(SimpleHistoryAdmin):
         return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), gettext("View"))
 
     def get_readonly_fields(self, request: HttpRequest, obj: Decision | None = None) -> list[str]:
+        if getattr(request, "revert_refused", False):  # a version the user may look at, not revert to
+            return [field for fieldset in self.fieldsets for field in fieldset[1]["fields"]]
         readonly = list(super().get_readonly_fields(request, obj))
         if not request.user.has_perm(PUBLISH_DECISIONS):
             readonly += ["status", "is_published"]  # editors write drafts; publishers publish
@@ -313,11 +315,20 @@ class DecisionAdmin(SimpleHistoryAdmin):
         version = Decision.history.filter(id=current.pk, history_id=version_id).first() if current else None
         if current is None or version is None:
             raise Http404
-        if request.method == "POST" and not self._may_revert(request, current, version):
+        request.revert_refused = not self._may_revert(request, current, version)
+        if request.method == "POST" and request.revert_refused:
             raise PermissionDenied(
                 gettext("Only publishers may revert a published decision or revert to a published version.")
             )
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def history_view_title(self, request: HttpRequest, obj) -> str:
+        return gettext("History of %(decision)s") % {"decision": obj}
+
+    def history_form_view_title(self, request: HttpRequest, obj) -> str:
+        if getattr(request, "revert_refused", False):
+            return gettext("%(decision)s, an earlier version") % {"decision": obj}
+        return gettext("Revert %(decision)s to an earlier version") % {"decision": obj}
 
     def revert_disabled(self, request: HttpRequest, obj=None) -> bool:
         current = Decision.objects.filter(pk=obj.pk).first() if obj is not None else None

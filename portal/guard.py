@@ -15,7 +15,7 @@ from urllib.parse import unquote_to_bytes
 
 from django import forms
 from django.core.exceptions import BadRequest, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.utils.translation import gettext as _
 
 # C0 and C1 control characters and DEL; the bidi embeddings, overrides and isolates (they can make
@@ -162,7 +162,7 @@ class GuardMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method in REFUSED_METHODS:
-            return HttpResponseNotAllowed(["GET", "HEAD", "POST", "OPTIONS"])
+            return refused_method(request)
         try:
             check_request(request)
         except UnsafeInput as refusal:
@@ -171,6 +171,19 @@ class GuardMiddleware:
             logger.info("Refused %s: %s %s", request.path[:200], refusal.parameter, refusal.message)
             return bad_request(request, refusal)
         return self.get_response(request)
+
+
+def refused_method(request: HttpRequest) -> HttpResponse:
+    """405 for TRACE and CONNECT, which nothing here answers: JSON in the API, as DRF answers."""
+    if request.path.startswith("/api/"):
+        response = JsonResponse(
+            {"detail": _("Method “%(method)s” not allowed.") % {"method": request.method}}, status=405
+        )
+        response["Allow"] = "GET, HEAD, OPTIONS"
+        return response
+    return HttpResponseNotAllowed(
+        ["GET", "HEAD", "POST", "OPTIONS"], _("Method not allowed."), content_type="text/plain; charset=utf-8"
+    )
 
 
 def check_request(request: HttpRequest) -> None:

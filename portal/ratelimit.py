@@ -114,6 +114,25 @@ def too_many(retry_after: int, as_json: bool = False) -> HttpResponse:
     else:
         response = error_page("429.html", 429, {"retry_after": retry_after})
     response["Retry-After"] = str(retry_after)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def login_locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes' answer to a locked-out admin login (AXES_LOCKOUT_CALLABLE): the Danish page,
+    429 with Retry-After."""
+    from axes.helpers import get_cool_off, get_failure_limit
+    from django.shortcuts import render
+
+    seconds = int(get_cool_off(request).total_seconds())
+    response = render(
+        request,
+        "portal/locked_out.html",
+        {"failure_limit": get_failure_limit(request, credentials), "minutes": math.ceil(seconds / 60)},
+        status=429,
+    )
+    response["Retry-After"] = str(seconds)
+    response["Cache-Control"] = "no-store"
     return response
 
 

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.template import loader
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -13,6 +14,19 @@ from django.views.decorators.http import require_safe
 from portal import health
 from portal.guard import UnsafeInput
 
+# What the search page's parameters are called on the page, for its 400 page.
+PARAMETER_LABELS = {
+    "q": gettext_lazy("search words"),
+    "area": gettext_lazy("area"),
+    "law": gettext_lazy("law"),
+    "paragraph": gettext_lazy("paragraph"),
+    "status": gettext_lazy("status"),
+    "year_from": gettext_lazy("from year"),
+    "year_to": gettext_lazy("to year"),
+    "include_historic": gettext_lazy("include decisions no longer in force"),
+    "sort": gettext_lazy("sort order"),
+    "side": gettext_lazy("page"),
+}
 RETRY_AFTER_OUTAGE = 10  # seconds: about the time the embedded database needs to start again
 
 
@@ -55,7 +69,8 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
         if parameter is None:
             return JsonResponse({"detail": _("The address %(problem)s.") % {"problem": message}}, status=400)
         return JsonResponse({parameter: [_("The value %(problem)s.") % {"problem": message}]}, status=400)
-    return error_page("400.html", 400, {"parameter": parameter, "message": message})
+    label = PARAMETER_LABELS.get(parameter) if parameter else None
+    return error_page("400.html", 400, {"parameter": parameter, "label": label, "message": message})
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

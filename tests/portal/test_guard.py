@@ -48,7 +48,7 @@ def test_a_nul_in_a_page_parameter_is_a_danish_400_that_names_the_parameter(clie
     assert response.status_code == 400
     html = response.content.decode()
     assert "Forespørgslen blev afvist" in html
-    assert "<strong>area</strong>" in html
+    assert "<strong>område</strong> (area)" in html
     assert "U+0000" in html
     assert 'class="site-search"' in html  # the site's layout, with a way on
 
@@ -165,6 +165,14 @@ def test_trace_is_not_allowed_anywhere(client, url):
     response = client.generic("TRACE", url)
 
     assert response.status_code == 405
+
+
+def test_trace_in_the_api_is_a_json_405(client):
+    response = client.generic("TRACE", "/api/v1/decisions/")
+
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD, OPTIONS"
+    assert "TRACE" in response.json()["detail"]
 
 
 def test_the_feed_never_writes_a_character_xml_forbids(client):

@@ -169,7 +169,9 @@ def test_admin_login_locks_a_username_at_an_address_after_five_failures(client, 
 
     assert failures == [200, 200, 200, 200, 429]
     assert locked.status_code == 429
-    assert "For mange mislykkede login" in locked.content.decode()
+    assert locked["Retry-After"] == str(15 * 60)
+    assert "For mange mislykkede loginforsøg" in locked.content.decode()
+    assert "Prøv igen om 15 minutter." in locked.content.decode()
     assert "_auth_user_id" not in client.session
 
 

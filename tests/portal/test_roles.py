@@ -162,6 +162,7 @@ def test_an_editor_cannot_revert_a_draft_to_a_published_version(editor_client):
     response = editor_client.post(url, form_data(decision, title="Offentliggjort"))
 
     assert 'name="_save"' not in page.content.decode()  # no revert button
+    assert 'name="title"' not in page.content.decode()  # and nothing that looks editable
     assert response.status_code == 403
     assert "Kun udgivere" in response.content.decode()
     decision.refresh_from_db()
