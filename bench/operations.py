@@ -163,7 +163,7 @@ def bench_backup() -> None:
         capture_output=True,
         text=True,
         check=True,
-    ).stdout.strip()
+    ).stdout.strip().splitlines()[-1]
     with connection.cursor() as cursor:
         cursor.execute("DROP DATABASE bench_restore")
     Path(path).unlink()
