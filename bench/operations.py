@@ -19,6 +19,7 @@ from django.db import connection
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 ROUNDS = 200
+COUNT = "from decisions.models import Decision; print(Decision.objects.count())"
 POLLERS = 4
 
 
@@ -150,20 +151,15 @@ def bench_backup() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM decisions_decision")
         (decisions,) = cursor.fetchone()
-    count = subprocess.run(
-        [
-            sys.executable,
-            "manage.py",
-            "shell",
-            "-c",
-            "from decisions.models import Decision; print(Decision.objects.count())",
-        ],
+    shell = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", COUNT],
         cwd=BASE_DIR,
         env=restore_env,
         capture_output=True,
         text=True,
         check=True,
-    ).stdout.strip().splitlines()[-1]
+    )
+    count = shell.stdout.strip().splitlines()[-1]  # after the shell's own notes
     with connection.cursor() as cursor:
         cursor.execute("DROP DATABASE bench_restore")
     Path(path).unlink()
