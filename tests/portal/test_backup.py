@@ -35,12 +35,13 @@ def fresh_machine(tmp_path):
         "SECRET_KEY": "drill-" + "s" * 60,
     }
     env.pop("DATABASE_URL", None)
+    # SIGTERM ends the holder through sys.exit, so that its exit handlers stop the server.
+    hold = (
+        "import django, signal, sys, time; django.setup(); "
+        "signal.signal(signal.SIGTERM, lambda *_: sys.exit(0)); print('up', flush=True); time.sleep(3600)"
+    )
     holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import django, time; django.setup(); print('up', flush=True); time.sleep(3600)",
-        ],
+        [sys.executable, "-c", hold],
         cwd=BASE_DIR,
         env={**env, "DJANGO_SETTINGS_MODULE": "portal.settings"},
         stdout=subprocess.PIPE,
@@ -51,6 +52,8 @@ def fresh_machine(tmp_path):
     yield env
     os.killpg(holder.pid, signal.SIGTERM)
     holder.wait(timeout=30)
+    postmaster = tmp_path / "var" / "postgres" / "postmaster.pid"
+    assert not postmaster.exists(), "the fresh machine's PostgreSQL was left running"
 
 
 def manage(env: dict, *arguments: str, check: bool = True) -> subprocess.CompletedProcess:
