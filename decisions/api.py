@@ -96,7 +96,7 @@ class ParagraphField(forms.CharField):
                 raise forms.ValidationError(_("No paragraph has the id %(id)s."), params={"id": value})
             return [int(value)], None
         slug, dash, section = value.rpartition("-")
-        if dash and re.fullmatch(r"[a-z0-9-]+", slug) and re.fullmatch(r"\d+\s?[a-zæøå]?", section, re.I):
+        if dash and re.fullmatch(r"[a-z0-9-]+", slug) and re.fullmatch(r"[0-9]+\s?[a-zæøå]?", section, re.I):
             if not Law.objects.filter(slug=slug).exists():
                 raise forms.ValidationError(
                     _("No law has the slug “%(slug)s”; see laws/."), params={"slug": slug}
@@ -584,7 +584,7 @@ class SearchParametersSerializer(serializers.Serializer):
     area = serializers.SlugField(required=False, help_text="An area's slug, e.g. social.")
     law = serializers.SlugField(required=False, help_text="A law's slug, e.g. serviceloven.")
     paragraph = serializers.RegexField(
-        r"^[a-z0-9-]+-\d+[a-zæøå]?$", required=False, help_text="A paragraph, e.g. serviceloven-100."
+        r"^[a-z0-9-]+-[0-9]+[a-zæøå]?$", required=False, help_text="A paragraph, e.g. serviceloven-100."
     )
     status = serializers.ChoiceField(
         Status.values, required=False, help_text="Only decisions with this status."

@@ -55,7 +55,7 @@ def normalize_section(raw: str) -> str:
 
 def split_section(section: str) -> tuple[int, str]:
     """`9c` → (9, "c"): the sort key of a section, numerically and then by letter."""
-    match = re.fullmatch(rf"(\d+)([{_LETTERS}]*)", section)
+    match = re.fullmatch(rf"([0-9]+)([{_LETTERS}]*)", section)
     if not match:
         raise CitationError(_("“%(section)s” is not a paragraph number.") % {"section": section})
     return int(match.group(1)), match.group(2)
@@ -82,9 +82,9 @@ def _name_pattern(name: str) -> str:
     return r"\s+".join(words)
 
 
-_SECTION = rf"\d{{1,4}}(?:\s?(?!i\s)[{_LETTERS}](?![{_WORD}]))?"
+_SECTION = rf"[0-9]{{1,4}}(?:\s?(?!i\s)[{_LETTERS}](?![{_WORD}]))?"
 _SECTIONS = rf"{_SECTION}(?:\s*(?:-|–|,|og|eller|samt)\s*{_SECTION})*"
-_DETAIL = r"(?:\s*,?\s*stk\.?\s*(?P<{stk}>\d{{1,3}}))?(?:\s*,?\s*nr\.?\s*(?P<{nr}>\d{{1,3}}))?"
+_DETAIL = r"(?:\s*,?\s*stk\.?\s*(?P<{stk}>[0-9]{{1,3}}))?(?:\s*,?\s*nr\.?\s*(?P<{nr}>[0-9]{{1,3}}))?"
 _SIGN = r"(?:§§?|paragraf(?:fen|ferne)?)"
 
 
@@ -138,7 +138,7 @@ class CitationParser:
             return _("The citation is empty.")
         if not re.search(r"§|paragraf", text, re.IGNORECASE):
             return _("“%(text)s” has no paragraph sign (§) and number.") % {"text": text}
-        if not re.search(r"(§§?|paragraf\w*)\s*\d", text, re.IGNORECASE):
+        if not re.search(r"(§§?|paragraf\w*)\s*[0-9]", text, re.IGNORECASE):
             return _("“%(text)s” has no paragraph number after the §.") % {"text": text}
         found = self.find(text)
         if found:
@@ -172,7 +172,8 @@ def _expand(sections: str) -> list[str]:
         section = normalize_section(value)
         if index and separators[index - 1] in "-–" and result:
             start, end = result[-1], section
-            if start.isdigit() and end.isdigit() and 0 < int(end) - int(start) <= MAX_RANGE:
+            numeric = re.fullmatch(r"[0-9]{1,6}", start) and re.fullmatch(r"[0-9]{1,6}", end)
+            if numeric and 0 < int(end) - int(start) <= MAX_RANGE:
                 result.extend(str(number) for number in range(int(start) + 1, int(end) + 1))
                 continue
         if section not in result:

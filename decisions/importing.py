@@ -100,7 +100,7 @@ CHECK_VECTOR_FROM = 100_000
 def _date(value: object, name: str, required: bool) -> datetime.date | None:
     if value in (None, "") and not required:
         return None
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         raise ValueError(f"{name}: must be a date written YYYY-MM-DD, not {_shown(value)}")
     try:
         return datetime.date.fromisoformat(value)

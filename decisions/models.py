@@ -19,7 +19,7 @@ from decisions.citations import Reference, display_section, format_reference, sp
 from portal.roles import require_publisher
 
 # `12-19` (serial-year) and legacy forms such as `C-16-99` or `143-09`.
-NUMBER_PATTERN = r"(?:[A-Za-z]{1,3}-)?\d{1,4}-\d{2}(?:-\d{2})?"
+NUMBER_PATTERN = r"(?:[A-Za-z]{1,3}-)?[0-9]{1,4}-[0-9]{2}(?:-[0-9]{2})?"
 number_validator = RegexValidator(
     rf"^{NUMBER_PATTERN}$", _("A decision number looks like 12-19 (serial-year) or C-16-99.")
 )

@@ -363,7 +363,7 @@ def _with_paragraph_signs(query: str, parser) -> str:
     abbreviations = "|".join(re.escape(law.abbreviation) for law in parser.laws.values())
     if not abbreviations:
         return query
-    return re.sub(rf"\b({abbreviations}) (?=\d)", lambda m: m.group(1) + "§", query, flags=re.IGNORECASE)
+    return re.sub(rf"\b({abbreviations}) (?=[0-9])", lambda m: m.group(1) + "§", query, flags=re.IGNORECASE)
 
 
 def _any_filter(filters: Filters) -> bool:
@@ -496,7 +496,7 @@ def suggestions(raw_query: str) -> list[dict[str, str]]:
     numbers = Decision.objects.published().filter(number__istartswith=query).order_by("number")
     for number, title in numbers.values_list("number", "title")[:SUGGESTIONS]:
         found.append({"kind": "decision", "text": number, "label": f"{number} {title}"})
-    cited = re.match(r"^(?P<law>.+?)\s*§\s*(?P<section>\d+\s?[a-zæøå]?)?$", query, re.IGNORECASE)
+    cited = re.match(r"^(?P<law>.+?)\s*§\s*(?P<section>[0-9]+\s?[a-zæøå]?)?$", query, re.IGNORECASE)
     laws = list(Law.objects.all())
     by_name = {name.lower(): law for law in laws for name in (law.abbreviation, law.short_name, *law.aliases)}
     if cited and cited.group("law").lower() in by_name:

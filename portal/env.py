@@ -1,6 +1,7 @@
 """Typed readers for settings from the environment. A bad value stops start-up with a clear message."""
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -50,7 +51,11 @@ PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 def parse_rate(rate: str) -> tuple[int, int]:
     """`5000/hour` → (5000, 3600): requests per second, minute, hour or day. ValueError if not."""
     number, _slash, period = rate.strip().partition("/")
-    if not number.strip().isdigit() or not period.strip() or period.strip()[0] not in PERIODS:
+    if (
+        not re.fullmatch(r"[0-9]{1,12}", number.strip())
+        or not period.strip()
+        or period.strip()[0] not in PERIODS
+    ):
         raise ValueError("a number of requests per second, minute, hour or day, e.g. 5000/hour")
     return int(number), PERIODS[period.strip()[0]]
 

@@ -153,3 +153,9 @@ def test_formatting_then_parsing_gives_back_the_same_reference(reference, style)
     }[style]
 
     assert parser.parse(format_reference(reference, name)) == [reference]
+
+
+@pytest.mark.parametrize("text", ["SEL § ٣", "SEL § ３", "SEL § 100, stk. ٢", "aktivlovens §§ ١١-١٣"])
+def test_only_ascii_digits_make_a_paragraph_number(text):
+    with pytest.raises(CitationError):
+        parser.parse(text)
