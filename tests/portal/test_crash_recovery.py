@@ -91,32 +91,9 @@ def sites(tmp_path_factory):
     for command in (["migrate", "--verbosity", "0"], ["load_demo"], ["collectstatic", "--noinput", "-v0"]):
         subprocess.run([sys.executable, "manage.py", *command], cwd=BASE_DIR, env=env, check=True)
 
-    processes, urls = [], {}
-    logs = []
-    for name in ("embedded", "external"):
-        port = free_port()
-        site_env = dict(env)
-        if name == "external":
-            info = (var_dir / "postgres" / "postmaster.pid").read_text().splitlines()
-            socket_dir, pg_port = info[4], info[3]
-            site_env["DATABASE_URL"] = f"postgres://postgres@{quote(socket_dir, safe='')}:{pg_port}/portal"
-        log = open(var_dir / f"{name}.log", "w")  # noqa: SIM115 - closed at teardown
-        logs.append(log)
-        processes.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "portal.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}"],
-                cwd=BASE_DIR,
-                env=site_env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        )
-        urls[name] = f"http://127.0.0.1:{port}"
-        wait_for(urls[name] + "/")
-    try:
-        yield var_dir, urls, env
-    finally:
+    processes, urls, logs = [], {}, []
+
+    def stop() -> None:
         for process in processes:
             os.killpg(process.pid, signal.SIGTERM)
         for process in processes:
@@ -129,6 +106,34 @@ def sites(tmp_path_factory):
         pid = postmaster_pid(var_dir)
         if alive(pid):  # the last process leaving stops it; make sure
             os.kill(pid, signal.SIGINT)
+
+    try:  # a site that fails to start must not outlive the test either
+        for name in ("embedded", "external"):
+            port = free_port()
+            site_env = dict(env)
+            if name == "external":
+                info = (var_dir / "postgres" / "postmaster.pid").read_text().splitlines()
+                socket_dir, pg_port = info[4], info[3]
+                site_env["DATABASE_URL"] = (
+                    f"postgres://postgres@{quote(socket_dir, safe='')}:{pg_port}/portal"
+                )
+            log = open(var_dir / f"{name}.log", "w")  # noqa: SIM115 - closed in stop()
+            logs.append(log)
+            processes.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "gunicorn", "portal.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}"],
+                    cwd=BASE_DIR,
+                    env=site_env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
+            urls[name] = f"http://127.0.0.1:{port}"
+            wait_for(urls[name] + "/")
+        yield var_dir, urls, env
+    finally:
+        stop()
 
 
 def everything(url: str) -> tuple[list, list]:
