@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -181,10 +181,13 @@ class RelationFormSet(forms.BaseInlineFormSet):
 
 class RelationInline(admin.TabularInline):
     model = Relation
+    form = GuardedModelForm
     formset = RelationFormSet
     fk_name = "source"
     extra = 0
+    fields = ["kind", "target", "note"]
     autocomplete_fields = ["target"]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 50})}}
     verbose_name = _("relation to another decision")
     verbose_name_plural = _("relations to other decisions (this decision replaces, changes or points to)")
 
@@ -205,6 +208,41 @@ class LawFilter(admin.SimpleListFilter):
                     )
                 )
             )
+        return queryset
+
+
+def partly_changed_unexplained(queryset):
+    """Decisions marked partly changed that no decision is recorded as changing: the public page
+    cannot say what changed."""
+    changing = Relation.objects.filter(target=OuterRef("pk"), kind=Relation.Kind.CHANGES)
+    return queryset.filter(status=Status.PARTLY_CHANGED).exclude(Exists(changing))
+
+
+def changed_but_in_force(queryset):
+    """Decisions that a published decision changes in part, still marked in force."""
+    changing = Relation.objects.filter(
+        target=OuterRef("pk"), kind=Relation.Kind.CHANGES, source__is_published=True
+    )
+    return queryset.filter(Exists(changing), status=Status.IN_FORCE)
+
+
+class ConsistencyFilter(admin.SimpleListFilter):
+    title = _("needs attention")
+    parameter_name = "attention"
+    CHECKS = {
+        "unexplained": (
+            _("Partly changed, but no decision recorded as changing it"),
+            partly_changed_unexplained,
+        ),
+        "changed_in_force": (_("Changed in part by a decision, but marked in force"), changed_but_in_force),
+    }
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, (label, _check) in self.CHECKS.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() in self.CHECKS:
+            return self.CHECKS[self.value()][1](queryset)
         return queryset
 
 
@@ -265,7 +303,7 @@ class DecisionAdmin(SimpleHistoryAdmin):
     inlines = [RelationInline]
     list_display = ["number", "title", "status", "area", "decided_on", "is_published", "public_link"]
     list_display_links = ["number", "title"]
-    list_filter = ["is_published", "status", "area", LawFilter, YearFilter]
+    list_filter = ["is_published", "status", ConsistencyFilter, "area", LawFilter, YearFilter]
     list_select_related = ["area"]
     search_fields = ["number", "title", "summary", "keywords"]
     ordering = ["-decided_on", "-pk"]
@@ -342,6 +380,44 @@ class DecisionAdmin(SimpleHistoryAdmin):
         if request.user.has_perm(PUBLISH_DECISIONS):
             return True
         return not version.is_published and version.status == current.status
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        if request.method == "GET" and "attention" not in request.GET:
+            for key, (label, check) in ConsistencyFilter.CHECKS.items():
+                count = check(Decision.objects.all()).count()
+                if count:
+                    self.message_user(
+                        request,
+                        format_html(
+                            '{} <a href="?attention={}">{}</a>',
+                            gettext("%(label)s: %(count)d.") % {"label": label, "count": count},
+                            key,
+                            gettext("Show them"),
+                        ),
+                        messages.WARNING,
+                    )
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url="", extra_context=None):
+        if request.method == "GET" and (pk := _id(object_id)) is not None:
+            decision = Decision.objects.filter(pk=pk)
+            if partly_changed_unexplained(decision).exists():
+                self.message_user(
+                    request,
+                    gettext(
+                        "This decision is marked partly changed, but no decision is recorded as changing "
+                        "it, so its page cannot say what changed. Add a “changes” relation, with a note, "
+                        "on the newer decision."
+                    ),
+                    messages.WARNING,
+                )
+            elif changed_but_in_force(decision).exists():
+                self.message_user(
+                    request,
+                    gettext("A published decision changes this one in part, but it is marked in force."),
+                    messages.WARNING,
+                )
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def save_related(self, request: HttpRequest, form: DecisionForm, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)

@@ -263,7 +263,7 @@ DECISION_EXAMPLE = OpenApiExample(
                 "url": "https://principportalen.dk/principafgoerelser/lov/serviceloven/100/",
             }
         ],
-        "relations": [{"kind": "replaces", "number": "7-09"}],
+        "relations": [{"kind": "replaces", "number": "7-09", "note": ""}],
         "updated_at": "2026-11-20T09:15:02.118000Z",
     },
 )
@@ -443,9 +443,9 @@ class ParagraphViewSet(ApiViewSet):
                 "subsection": reference.subsection,
                 "item": reference.item,
                 "citation": format_reference(reference, law.short_name),
-                "url": links.paragraph(law.slug, reference.section) if paragraph else None,
+                "url": links.paragraph(law.slug, reference.section),
                 "decisions_url": links.decisions_on(law.slug, reference.section),
-                "decisions": counts._asdict(),
+                "decisions": counts.as_json(),
             }
         )
 

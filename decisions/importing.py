@@ -3,7 +3,8 @@
 Fields: number, title, summary, body (required strings); practice_note; decided_on (YYYY-MM-DD,
 required); published_on; area (an area slug, required); status (in_force, partly_changed,
 no_longer_in_force; default in_force); paragraphs (citations, at least one); keywords; replaces
-(numbers of decisions in the file or already in the database).
+(numbers of decisions in the file or already in the database); changes (the decisions it changes in
+part: numbers, or objects {"number": "22-15", "note": "what no longer applies"}).
 """
 
 import datetime
@@ -19,6 +20,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from decisions.citations import CitationError, Reference, format_reference, get_parser, split_section
 from decisions.models import (
+    MAX_NOTE,
     NUMBER_PATTERN,
     Area,
     Decision,
@@ -42,6 +44,7 @@ KNOWN_FIELDS = {
     "paragraphs",
     "keywords",
     "replaces",
+    "changes",
 }
 COMPARED_FIELDS = (
     "title",
@@ -77,6 +80,7 @@ class Row:
     values: dict[str, object]  # model field values, `citations` included
     references: list[Reference]
     replaces: list[str] = field(default_factory=list)
+    changes: dict[str, str] = field(default_factory=dict)  # number → note
 
 
 @dataclass
@@ -125,7 +129,8 @@ class Reader:
         self.abbreviations = dict(Law.objects.values_list("slug", "abbreviation"))
         self.problems: list[Problem] = []
         self.seen: dict[str, int] = {}
-        self.replacements: list[tuple[int, list[str]]] = []
+        # (line, field, numbers): the decisions each line replaces or changes.
+        self.relations: list[tuple[int, str, list[str]]] = []
 
     def read(self, lines: Iterable[str]) -> list[Row]:
         rows = []
@@ -136,7 +141,7 @@ class Reader:
             if row:
                 rows.append(row)
         self._check_vectors(rows)
-        self._check_replaces(rows)
+        self._check_relations(rows)
         return rows
 
     def _problem(self, line: int, name: str, message: str) -> None:
@@ -241,7 +246,14 @@ class Reader:
                 self._problem(line, "replaces", f"{target!r} is not a decision number such as 12-19")
         if number and number in replaces:
             self._problem(line, "replaces", "a decision cannot replace itself")
-        self.replacements.append((line, replaces))
+        changes = self._changes(line, data)
+        if number and number in changes:
+            self._problem(line, "changes", "a decision cannot change itself")
+        for target in sorted(set(replaces) & set(changes)):
+            self._problem(
+                line, "changes", f"{target} is also in replaces; a decision replaces or changes another"
+            )
+        self.relations += [(line, "replaces", replaces), (line, "changes", list(changes))]
         if len(self.problems) > before:
             return None
         references = list(dict.fromkeys(references))
@@ -256,7 +268,44 @@ class Reader:
             citations="\n".join(format_reference(ref, self.abbreviations[ref.law]) for ref in references),
             is_published=True,
         )
-        return Row(line, number, values, references, list(dict.fromkeys(replaces)))
+        return Row(line, number, values, references, list(dict.fromkeys(replaces)), changes)
+
+    def _changes(self, line: int, data: dict) -> dict[str, str]:
+        """The `changes` field: decision numbers, or objects with a number and a note."""
+        value = data.get("changes")
+        if value is None:
+            return {}
+        if not isinstance(value, list):
+            self._problem(line, "changes", f"must be a list of numbers or of objects, not {_shown(value)}")
+            return {}
+        if len(value) > MAX_LIST:
+            self._problem(line, "changes", f"has {len(value)} items; at most {MAX_LIST} are allowed")
+            return {}
+        changes: dict[str, str] = {}
+        for position, item in enumerate(value, start=1):
+            where = f"changes[{position}]"
+            if isinstance(item, str):
+                item = {"number": item}
+            if not isinstance(item, dict):
+                self._problem(line, where, f"must be a number or an object, not {_shown(item)}")
+                continue
+            for name in sorted(set(item) - {"number", "note"}):
+                self._problem(line, where, f"unknown field {_shown(name)}; an item has number and note")
+            number, note = item.get("number"), item.get("note", "")
+            if not isinstance(number, str) or not re.fullmatch(NUMBER_PATTERN, number.strip()):
+                self._problem(line, where, f"{_shown(number)} is not a decision number such as 12-19")
+                continue
+            if not isinstance(note, str):
+                self._problem(line, f"{where}.note", f"must be a string, not {_shown(note)}")
+                continue
+            if (message := guard.problem(note.strip(), multiline=True, max_length=MAX_NOTE)) is not None:
+                self._problem(line, f"{where}.note", message)
+                continue
+            if number.strip() in changes:
+                self._problem(line, where, f"{number.strip()} is listed twice")
+                continue
+            changes[number.strip()] = note.strip()
+        return changes
 
     def _check_vectors(self, rows: list[Row]) -> None:
         """Asks PostgreSQL whether the longest decisions' text fits a tsvector, as the search
@@ -283,16 +332,16 @@ class Reader:
         invalid = {problem.line for problem in self.problems}
         rows[:] = [row for row in rows if row.line not in invalid]
 
-    def _check_replaces(self, rows: list[Row]) -> None:
-        """Each decision a line replaces must be valid in the file or already in the database. A
-        line that names one on an invalid line is invalid too, so that --skip-invalid never
-        imports a replacement of something it skipped."""
-        wanted = {number for _line, numbers in self.replacements for number in numbers}
+    def _check_relations(self, rows: list[Row]) -> None:
+        """Each decision a line replaces or changes must be valid in the file or already in the
+        database. A line that names one on an invalid line is invalid too, so that --skip-invalid
+        never imports a replacement of something it skipped."""
+        wanted = {number for _line, _field, numbers in self.relations for number in numbers}
         existing = set(Decision.objects.filter(number__in=wanted).values_list("number", flat=True))
-        for line, numbers in self.replacements:
+        for line, name, numbers in self.relations:
             for number in numbers:
                 if number not in self.seen and number not in existing:
-                    self._problem(line, "replaces", f"no decision {number} in the file or the database")
+                    self._problem(line, name, f"no decision {number} in the file or the database")
         while True:
             invalid = {problem.line for problem in self.problems}
             valid = {row.number for row in rows if row.line not in invalid}
@@ -300,10 +349,12 @@ class Reader:
             for row in rows:
                 if row.line in invalid:
                     continue
-                for number in row.replaces:
-                    if number not in valid and number not in existing and number in self.seen:
+                for name, numbers in (("replaces", row.replaces), ("changes", list(row.changes))):
+                    broken = [n for n in numbers if n not in valid and n not in existing and n in self.seen]
+                    if broken:
+                        number = broken[0]
                         self._problem(
-                            row.line, "replaces", f"{number} is on line {self.seen[number]}, which is invalid"
+                            row.line, name, f"{number} is on line {self.seen[number]}, which is invalid"
                         )
                         newly = True
                         break
@@ -336,7 +387,7 @@ def read_lines(lines: Iterable[str]) -> tuple[list[Row], list[Problem]]:
 
 @transaction.atomic
 def import_rows(rows: list[Row], progress: Callable[[int], None] = lambda _n: None) -> Result:
-    """Creates or updates one published decision per row, with paragraphs and replacements; all or nothing."""
+    """Creates or updates one published decision per row, with paragraphs and relations; all or nothing."""
     result = Result()
     now = timezone.now()
     paragraphs = _paragraphs({(ref.law, ref.section) for row in rows for ref in row.references})
@@ -385,7 +436,7 @@ def import_rows(rows: list[Row], progress: Callable[[int], None] = lambda _n: No
     )
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config('decisions.references_follow_decisions', 'off', true)")
-    _sync_replacements(rows, existing)
+    _sync_relations(rows, existing)
     if result.created + result.updated > ANALYZE_AFTER:
         # Fresh statistics, so that the first page views after a large import get good query plans.
         with connection.cursor() as cursor:
@@ -462,22 +513,41 @@ def _existing(numbers: set[str]) -> dict[str, Decision]:
     return existing
 
 
-def _sync_replacements(rows: list[Row], decisions: dict[str, Decision]) -> None:
-    """Each imported decision replaces exactly the decisions its line lists."""
-    targets = {number for row in rows for number in row.replaces} - set(decisions)
+def _sync_relations(rows: list[Row], decisions: dict[str, Decision]) -> None:
+    """Each imported decision replaces and changes exactly the decisions its line lists, with
+    the notes it gives; relations of other kinds (see also) are left as they are."""
+    targets = {number for row in rows for number in [*row.replaces, *row.changes]} - set(decisions)
     decisions.update({decision.number: decision for decision in Decision.objects.filter(number__in=targets)})
-    wanted = {(decisions[row.number].pk, decisions[number].pk) for row in rows for number in row.replaces}
+    wanted: dict[tuple[int, int, str], str] = {}
+    for row in rows:
+        source = decisions[row.number].pk
+        for number in row.replaces:
+            wanted[(source, decisions[number].pk, Relation.Kind.REPLACES)] = ""
+        for number, note in row.changes.items():
+            wanted[(source, decisions[number].pk, Relation.Kind.CHANGES)] = note
     sources = [decisions[row.number].pk for row in rows]
-    current = set(
-        Relation.objects.filter(kind=Relation.Kind.REPLACES, source_id__in=sources).values_list(
-            "source_id", "target_id"
+    current = {
+        (relation.source_id, relation.target_id, relation.kind): relation
+        for relation in Relation.objects.filter(
+            kind__in=[Relation.Kind.REPLACES, Relation.Kind.CHANGES], source_id__in=sources
         )
-    )
-    for source_id, target_id in current - wanted:
-        Relation.objects.get(kind=Relation.Kind.REPLACES, source_id=source_id, target_id=target_id).delete()
+    }
+    for key in sorted(set(current) - set(wanted)):
+        current[key].delete()
+    renoted = []
+    for key in sorted(set(current) & set(wanted)):
+        if current[key].note != wanted[key]:
+            current[key].note = wanted[key]
+            renoted.append(current[key])
+    if renoted:
+        bulk_update_with_history(
+            renoted, Relation, ["note"], batch_size=BATCH, default_change_reason="import"
+        )
     new = [
-        Relation(kind=Relation.Kind.REPLACES, source_id=source_id, target_id=target_id)
-        for source_id, target_id in sorted(wanted - current)
+        Relation(
+            source_id=source_id, target_id=target_id, kind=kind, note=wanted[(source_id, target_id, kind)]
+        )
+        for source_id, target_id, kind in sorted(set(wanted) - set(current))
     ]
     bulk_create_with_history(new, Relation, batch_size=BATCH, default_change_reason="import")
 
@@ -491,10 +561,10 @@ def export_lines(decisions: Iterable[Decision] | None = None) -> Iterator[str]:
             .prefetch_related(
                 Prefetch(
                     "relations_from",
-                    queryset=Relation.objects.filter(kind=Relation.Kind.REPLACES)
+                    queryset=Relation.objects.filter(kind__in=[Relation.Kind.REPLACES, Relation.Kind.CHANGES])
                     .select_related("target")
                     .order_by("target__number"),
-                    to_attr="replacing",
+                    to_attr="relations_out",
                 )
             )
             .order_by("decided_on", "number")
@@ -512,6 +582,19 @@ def export_lines(decisions: Iterable[Decision] | None = None) -> Iterator[str]:
             "status": decision.status,
             "paragraphs": decision.citations.splitlines(),
             "keywords": decision.keywords,
-            "replaces": [relation.target.number for relation in decision.replacing],
+            "replaces": [
+                relation.target.number
+                for relation in decision.relations_out
+                if relation.kind == Relation.Kind.REPLACES
+            ],
         }
+        changes = [
+            {"number": relation.target.number, "note": relation.note}
+            if relation.note
+            else relation.target.number
+            for relation in decision.relations_out
+            if relation.kind == Relation.Kind.CHANGES
+        ]
+        if changes:
+            record["changes"] = changes
         yield json.dumps(record, ensure_ascii=False)

@@ -2,6 +2,7 @@
 
 import datetime
 from typing import NamedTuple
+from urllib.parse import quote
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from decisions.citations import Reference, display_section, format_reference, split_section
+from portal.guard import validate_text
 from portal.roles import require_publisher
 
 # `12-19` (serial-year) and legacy forms such as `C-16-99` or `143-09`.
@@ -82,6 +84,11 @@ class Law(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("decisions:law", args=[self.slug])
 
+    @property
+    def text_url(self) -> str:
+        """Where to read the act: its own link, or else Retsinformation's search for its name."""
+        return self.url or f"https://www.retsinformation.dk/documents?t={quote(self.short_name)}"
+
 
 class Paragraph(models.Model):
     law = models.ForeignKey(Law, verbose_name=_("law"), on_delete=models.PROTECT, related_name="paragraphs")
@@ -147,7 +154,8 @@ class DecisionQuerySet(models.QuerySet):
         return self.order_by("status_rank", "-decided_on", "-pk")
 
     def for_list(self) -> "DecisionQuerySet":
-        """What a list of decisions shows, with the decisions that replaced or changed each one."""
+        """What a list of decisions shows, with the decisions that replaced or changed each one and
+        those it changes in part. Call `add_list_relations()` on the page's decisions too."""
         return (
             self.select_related("area")
             .defer("body", "practice_note", "citations", "search_vector")
@@ -156,9 +164,18 @@ class DecisionQuerySet(models.QuerySet):
                     "relations_to",
                     queryset=Relation.objects.filter(
                         kind__in=[Relation.Kind.REPLACES, Relation.Kind.CHANGES], source__is_published=True
-                    ).select_related("source"),
+                    )
+                    .select_related("source")
+                    .order_by("kind", "-source__decided_on"),
                     to_attr="superseded_by",
-                )
+                ),
+                models.Prefetch(
+                    "relations_from",
+                    queryset=Relation.objects.filter(kind=Relation.Kind.CHANGES, target__is_published=True)
+                    .select_related("target")
+                    .order_by("-target__decided_on"),
+                    to_attr="changes_made",
+                ),
             )
         )
 
@@ -268,22 +285,10 @@ class Decision(models.Model):
     def in_force(self) -> bool:
         return self.status == Status.IN_FORCE
 
-    def current_successors(self, max_steps: int = 10) -> list["Decision"]:
+    def current_successors(self) -> list["Decision"]:
         """The published decisions that replace this one and are themselves still (partly) in force,
         following a chain of replacements (C-16-99 → 7-09 → 24-19)."""
-        seen, frontier, current = {self.pk}, [self], []
-        for _step in range(max_steps):
-            relations = Relation.objects.filter(
-                target__in=frontier, kind=Relation.Kind.REPLACES, source__is_published=True
-            ).select_related("source")
-            frontier = []
-            for successor in (relation.source for relation in relations):
-                if successor.pk not in seen:
-                    seen.add(successor.pk)
-                    (frontier if successor.status == Status.NO_LONGER_IN_FORCE else current).append(successor)
-            if not frontier:
-                break
-        return current
+        return chain_ends([self])[self.pk]
 
     def set_references(self, references: list[Reference]) -> None:
         """Makes the decision cite exactly `references`, creating paragraphs that are new."""
@@ -304,6 +309,56 @@ class Decision(models.Model):
             )
         self.references.all().delete()
         ParagraphReference.objects.bulk_create(rows)
+
+
+def chain_ends(decisions: list[Decision], max_steps: int = 10) -> dict[int, list[Decision]]:
+    """For each decision, the published decisions that replace it and are themselves still (partly)
+    in force, following chains of replacements (C-16-99 → 7-09 → 24-19). One query per step of the
+    longest chain, however many decisions are asked about."""
+    found: dict[int, list[Decision]] = {decision.pk: [] for decision in decisions}
+    seen = {decision.pk: {decision.pk} for decision in decisions}
+    frontier = {decision.pk: {decision.pk} for decision in decisions}
+    for _step in range(max_steps):
+        wanted = set().union(*frontier.values())
+        if not wanted:
+            break
+        by_target: dict[int, list[Decision]] = {}
+        relations = Relation.objects.filter(
+            target_id__in=wanted, kind=Relation.Kind.REPLACES, source__is_published=True
+        ).select_related("source")
+        for relation in relations.order_by("source__decided_on", "source__number"):
+            by_target.setdefault(relation.target_id, []).append(relation.source)
+        for pk, targets in frontier.items():
+            frontier[pk] = set()
+            for successor in (s for target in targets for s in by_target.get(target, ())):
+                if successor.pk not in seen[pk]:
+                    seen[pk].add(successor.pk)
+                    if successor.status == Status.NO_LONGER_IN_FORCE:
+                        frontier[pk].add(successor.pk)
+                    else:
+                        found[pk].append(successor)
+    return found
+
+
+def add_list_relations(decisions: list[Decision]) -> None:
+    """What a list says under each decision, from what `for_list()` prefetched: `replaced_by`,
+    `changed_by` (relations, with their notes) and `use_instead`, the current end of a chain of
+    replacements when the replacing decision is itself no longer in force ("Erstattet af 7-09.
+    Brug i stedet: 24-19")."""
+    for decision in decisions:
+        relations = getattr(decision, "superseded_by", ())
+        decision.replaced_by = [r.source for r in relations if r.kind == Relation.Kind.REPLACES]
+        decision.changed_by = [r for r in relations if r.kind == Relation.Kind.CHANGES]
+    chained = [
+        decision
+        for decision in decisions
+        if any(other.status == Status.NO_LONGER_IN_FORCE for other in decision.replaced_by)
+    ]
+    successors = chain_ends(chained) if chained else {}
+    for decision in decisions:
+        decision.use_instead = [
+            other for other in successors.get(decision.pk, []) if other not in decision.replaced_by
+        ]
 
 
 class ParagraphReference(models.Model):
@@ -338,6 +393,9 @@ class ParagraphReference(models.Model):
         return format_reference(self.reference, self.paragraph.law.short_name)
 
 
+MAX_NOTE = 1000
+
+
 class Relation(models.Model):
     class Kind(models.TextChoices):
         REPLACES = "replaces", _("replaces")
@@ -351,6 +409,16 @@ class Relation(models.Model):
         Decision, verbose_name=_("related decision"), on_delete=models.CASCADE, related_name="relations_to"
     )
     kind = models.CharField(_("relation"), max_length=20, choices=Kind.choices)
+    note = models.TextField(
+        _("what changed"),
+        blank=True,
+        max_length=MAX_NOTE,
+        validators=[validate_text],
+        help_text=_(
+            "For a decision that changes another in part: what no longer applies, in one or two "
+            "sentences, e.g. “The part about transport no longer applies.”"
+        ),
+    )
 
     history = HistoricalRecords()
 
@@ -498,6 +566,14 @@ class Counts(NamedTuple):
     partly_changed: int
     no_longer_in_force: int
     total: int
+
+    @property
+    def applying(self) -> int:
+        """Decisions that apply, wholly or in part: a partly changed decision still applies in part."""
+        return self.in_force + self.partly_changed
+
+    def as_json(self) -> dict[str, int]:
+        return {**self._asdict(), "applying": self.applying}
 
 
 def paragraph_counts() -> dict[int, Counts]:

@@ -39,6 +39,7 @@ from decisions.models import (
     Paragraph,
     ParagraphReference,
     Status,
+    add_list_relations,
     paragraph_counts,
 )
 from portal.guard import parse_int
@@ -379,6 +380,7 @@ def _add_snippets(page: Page, text_query: SearchQuery | None) -> None:
     """The best-matching passage of each decision on the page, with the matches in <mark>."""
     decisions = list(page.object_list)
     page.object_list = decisions
+    add_list_relations(decisions)
     if text_query is None or not decisions:
         return
     snippets = dict(

@@ -63,8 +63,9 @@ def iso(moment: datetime.datetime) -> str:
 
 class CountsSerializer(serializers.Serializer):
     in_force = serializers.IntegerField()
-    partly_changed = serializers.IntegerField()
+    partly_changed = serializers.IntegerField(help_text="Partly changed: they still apply in part.")
     no_longer_in_force = serializers.IntegerField()
+    applying = serializers.IntegerField(help_text="In force or partly changed: the decisions that apply.")
     total = serializers.IntegerField()
 
 
@@ -83,6 +84,10 @@ class RelationSerializer(serializers.Serializer):
         help_text="How the decision relates to the other: it replaces it, is replaced by it, …",
     )
     number = serializers.CharField(help_text="The other decision's number.")
+    note = serializers.CharField(
+        help_text="What changed, for `changes` and `changed_by` (“The part about transport no longer "
+        "applies.”); empty when not given."
+    )
 
 
 class DecisionSerializer(serializers.Serializer):
@@ -131,7 +136,10 @@ class DecisionSerializer(serializers.Serializer):
                 }
                 for law, law_name, section, subsection, item in decision["references"]
             ],
-            "relations": [{"kind": kind, "number": number} for kind, number in sorted(decision["relations"])],
+            "relations": [
+                {"kind": kind, "number": number, "note": note}
+                for kind, number, note in sorted(decision["relations"])
+            ],
             "updated_at": iso(decision["updated_at"]),
         }
 
@@ -169,11 +177,11 @@ REFERENCES_SQL = """
     ORDER BY r.decision_id, r.position
 """
 RELATIONS_SQL = """
-    SELECT r.source_id, r.kind, true, d.number FROM decisions_relation r
+    SELECT r.source_id, r.kind, true, d.number, r.note FROM decisions_relation r
     JOIN decisions_decision d ON d.id = r.target_id AND d.is_published
     WHERE r.source_id = ANY(%s)
     UNION ALL
-    SELECT r.target_id, r.kind, false, d.number FROM decisions_relation r
+    SELECT r.target_id, r.kind, false, d.number, r.note FROM decisions_relation r
     JOIN decisions_decision d ON d.id = r.source_id AND d.is_published
     WHERE r.target_id = ANY(%s)
 """
@@ -184,14 +192,14 @@ def with_related(rows: list[dict]) -> list[dict]:
     for any number of rows."""
     ids = [row["id"] for row in rows]
     references: dict[int, list[tuple]] = {pk: [] for pk in ids}
-    relations: dict[int, set[tuple[str, str]]] = {pk: set() for pk in ids}
+    relations: dict[int, set[tuple[str, str, str]]] = {pk: set() for pk in ids}
     with connection.cursor() as cursor:
         cursor.execute(REFERENCES_SQL, [ids])
         for decision_id, *reference in cursor.fetchall():
             references[decision_id].append(tuple(reference))
         cursor.execute(RELATIONS_SQL, [ids, ids])
-        for decision_id, kind, outgoing, number in cursor.fetchall():
-            relations[decision_id].add((kind if outgoing else INCOMING[kind], number))
+        for decision_id, kind, outgoing, number, note in cursor.fetchall():
+            relations[decision_id].add((kind if outgoing else INCOMING[kind], number, note))
     for row in rows:
         row["references"] = references[row["id"]]
         row["relations"] = relations[row["id"]]
@@ -210,7 +218,7 @@ class AreaSerializer(serializers.Serializer):
             "slug": area.slug,
             "name": area.name,
             "url": links.absolute(area.get_absolute_url()),
-            "decisions": self.context["area_counts"].get(area.pk, NO_DECISIONS)._asdict(),
+            "decisions": self.context["area_counts"].get(area.pk, NO_DECISIONS).as_json(),
         }
 
 
@@ -237,7 +245,7 @@ class ParagraphSerializer(serializers.Serializer):
             "citation": format_reference(Reference(law.slug, paragraph.section), law.short_name),
             "url": links.paragraph(law.slug, paragraph.section),
             "decisions_url": links.decisions_on(law.slug, paragraph.section),
-            "decisions": self.context["paragraph_counts"].get(paragraph.pk, NO_DECISIONS)._asdict(),
+            "decisions": self.context["paragraph_counts"].get(paragraph.pk, NO_DECISIONS).as_json(),
         }
 
 
@@ -263,7 +271,7 @@ class LawSerializer(serializers.Serializer):
             "area": law.area.slug if law.area_id else None,
             "act_url": law.url or None,
             "url": links.absolute(law.get_absolute_url()),
-            "decisions": self.context["law_counts"].get(law.pk, NO_DECISIONS)._asdict(),
+            "decisions": self.context["law_counts"].get(law.pk, NO_DECISIONS).as_json(),
         }
 
 
@@ -292,9 +300,7 @@ class ResolvedSerializer(serializers.Serializer):
     subsection = serializers.IntegerField(allow_null=True)
     item = serializers.IntegerField(allow_null=True)
     citation = serializers.CharField(help_text="The citation written out, e.g. serviceloven § 100, stk. 1")
-    url = serializers.URLField(
-        allow_null=True, help_text="The paragraph's page; null if no decision cites it."
-    )
+    url = serializers.URLField(help_text="The paragraph's page; it says so when no decision cites it yet.")
     decisions_url = serializers.URLField()
     decisions = CountsSerializer()
 

@@ -1,5 +1,5 @@
 from django.core.paginator import Page, Paginator
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
@@ -7,16 +7,17 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_safe
 
 from decisions import search
-from decisions.citations import normalize_section
+from decisions.citations import CitationError, normalize_section, split_section
 from decisions.models import (
+    NO_DECISIONS,
     Area,
-    Counts,
     Decision,
     Law,
     Paragraph,
     ParagraphReference,
     Relation,
     Status,
+    add_list_relations,
     cached_count,
     paragraph_counts,
 )
@@ -36,10 +37,14 @@ INCOMING = {
 
 
 def _page(request: HttpRequest, queryset: QuerySet, count: int | None = None) -> Page:
+    """A page of a `for_list()` queryset, with what replaced each decision at the end of its chain."""
     paginator = Paginator(queryset, PAGE_SIZE)
     if count is not None:
         paginator.count = count  # known already: spares a COUNT over every matching row
-    return paginator.get_page(request.GET.get("side"))
+    page = paginator.get_page(request.GET.get("side"))
+    page.object_list = list(page.object_list)
+    add_list_relations(page.object_list)
+    return page
 
 
 def _laws_with_paragraphs(laws: QuerySet) -> list[Law]:
@@ -78,19 +83,52 @@ def law(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def paragraph(request: HttpRequest, law_slug: str, section: str) -> HttpResponse:
-    normalized = normalize_section(section)
-    if normalized != section:
-        return redirect("decisions:paragraph", law_slug, normalized, permanent=True)
-    paragraph = get_object_or_404(
-        Paragraph.objects.select_related("law"), law__slug=law_slug, section=section
-    )
-    counts = paragraph_counts().get(paragraph.pk, Counts(0, 0, 0, 0))
+    """A paragraph's decisions, in force first. A paragraph of a known law that no decision cites
+    yet has a page too: the reader learns that there is nothing yet, rather than a 404."""
+    try:
+        number, letter = split_section(normalize_section(section))
+    except CitationError:
+        raise Http404 from None
+    if f"{number}{letter}" != section:  # `9 C`, `09c` → `9c`
+        return redirect("decisions:paragraph", law_slug, f"{number}{letter}", permanent=True)
+    law = get_object_or_404(Law, slug=law_slug)
+    if number == 0:
+        raise Http404
+    paragraph = Paragraph.objects.filter(law=law, section=section).first()
+    counts = paragraph_counts().get(paragraph.pk, NO_DECISIONS) if paragraph else NO_DECISIONS
+    if not counts.total:
+        return render(
+            request,
+            "decisions/paragraph_empty.html",
+            {
+                "paragraph": paragraph or Paragraph(law=law, section=section, number=number, letter=letter),
+                "nearby": _nearby_paragraphs(law, number, letter),
+            },
+        )
+    paragraph.law = law
     here = Prefetch("references", ParagraphReference.objects.filter(paragraph=paragraph), to_attr="here")
     decisions = Decision.objects.published().on_paragraph(paragraph).in_force_first().for_list()
     page = _page(request, decisions.prefetch_related(here), count=counts.total)
     return render(
         request, "decisions/paragraph.html", {"paragraph": paragraph, "counts": counts, "page": page}
     )
+
+
+NEARBY = 3
+
+
+def _nearby_paragraphs(law: Law, number: int, letter: str) -> list[Paragraph]:
+    """The paragraphs of the law nearest before and after § number letter that decisions cite."""
+    counts = paragraph_counts()
+    cited = Paragraph.objects.filter(law=law, pk__in=list(counts))
+    earlier = Q(number__lt=number) | Q(number=number, letter__lt=letter)
+    before = cited.filter(earlier).order_by("-number", "-letter")
+    after = cited.exclude(earlier).exclude(number=number, letter=letter).order_by("number", "letter")
+    nearby = [*reversed(before[:NEARBY]), *after[:NEARBY]]
+    for paragraph in nearby:
+        paragraph.law = law
+        paragraph.counts = counts[paragraph.pk]
+    return nearby
 
 
 @require_safe
@@ -107,16 +145,19 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
     if not request.user.is_staff:
         outgoing = outgoing.filter(target__is_published=True)
         incoming = incoming.filter(source__is_published=True)
+    outgoing, incoming = list(outgoing), list(incoming)
     relations = [(OUTGOING[relation.kind], relation.target) for relation in outgoing]
     relations += [(INCOMING[relation.kind], relation.source) for relation in incoming]
-    superseded_by = [
-        relation.source
-        for relation in incoming
-        if relation.kind in (Relation.Kind.REPLACES, Relation.Kind.CHANGES)
-    ]
+    # The newest change first: it is the one that says what applies today.
+    changed_by = sorted(
+        (relation for relation in incoming if relation.kind == Relation.Kind.CHANGES),
+        key=lambda relation: (relation.source.decided_on, relation.source.number),
+        reverse=True,
+    )
+    replaced_by = [relation.source for relation in incoming if relation.kind == Relation.Kind.REPLACES]
     in_force_now = []
-    if any(other.status == Status.NO_LONGER_IN_FORCE for other in superseded_by):
-        in_force_now = [other for other in decision.current_successors() if other not in superseded_by]
+    if any(other.status == Status.NO_LONGER_IN_FORCE for other in replaced_by):
+        in_force_now = [other for other in decision.current_successors() if other not in replaced_by]
     return render(
         request,
         "decisions/detail.html",
@@ -124,7 +165,9 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
             "decision": decision,
             "references": references,
             "relations": sorted(relations, key=lambda pair: (str(pair[0]), pair[1].number)),
-            "superseded_by": superseded_by,
+            "changed_by": changed_by,
+            "changes": [relation for relation in outgoing if relation.kind == Relation.Kind.CHANGES],
+            "replaced_by": replaced_by,
             "in_force_now": in_force_now,
         },
     )

@@ -210,3 +210,82 @@ def test_staff_add_synonyms_and_law_aliases_as_comma_separated_lists(admin_clien
     assert Synonym.objects.filter(term="handicapbil").count() == 1
     law.refresh_from_db()
     assert law.aliases == ["servicelov", "socialserviceloven", "SL"]
+
+
+def test_staff_write_what_changed_with_the_changes_relation(admin_client):
+    older = DecisionFactory(number="22-15", status=Status.PARTLY_CHANGED)
+    newer = DecisionFactory(number="11-21")
+    data = form_data(
+        number=newer.number,
+        area=str(newer.area_id),
+        **{
+            "relations_from-TOTAL_FORMS": "1",
+            "relations_from-0-target": str(older.pk),
+            "relations_from-0-kind": "changes",
+            "relations_from-0-note": "Delen om almene boliger gælder ikke længere.",
+        },
+    )
+
+    response = admin_client.post(f"/admin/decisions/decision/{newer.pk}/change/", data)
+
+    assert response.status_code == 302
+    relation = Relation.objects.get(kind=Relation.Kind.CHANGES)
+    assert (relation.source, relation.target, relation.note) == (
+        newer,
+        older,
+        "Delen om almene boliger gælder ikke længere.",
+    )
+
+    data["relations_from-0-note"] = "Del\u0000en"
+    response = admin_client.post(f"/admin/decisions/decision/{newer.pk}/change/", data)
+    assert response.status_code == 200
+    assert "U+0000" in response.content.decode()
+
+
+def test_a_partly_changed_decision_with_no_changes_relation_is_flagged_to_staff(admin_client):
+    unexplained = DecisionFactory(number="28-14", status=Status.PARTLY_CHANGED)
+    explained = DecisionFactory(number="22-15", status=Status.PARTLY_CHANGED)
+    Relation.objects.create(
+        source=DecisionFactory(number="11-21"), target=explained, kind=Relation.Kind.CHANGES
+    )
+
+    listing = " ".join(admin_client.get("/admin/decisions/decision/").content.decode().split())
+    assert "Delvist ændret, men ingen afgørelse er registreret som den, der ændrer den: 1." in listing
+    assert 'href="?attention=unexplained"' in listing
+
+    flagged = admin_client.get("/admin/decisions/decision/", {"attention": "unexplained"}).content.decode()
+    assert "28-14" in flagged
+    assert "22-15" not in flagged
+
+    form = admin_client.get(f"/admin/decisions/decision/{unexplained.pk}/change/").content.decode()
+    assert "ingen afgørelse er registreret som den, der ændrer den" in form
+    form = admin_client.get(f"/admin/decisions/decision/{explained.pk}/change/").content.decode()
+    assert "ingen afgørelse er registreret som den, der ændrer den" not in form
+
+
+def test_an_editor_cannot_change_what_a_published_decision_says_it_changes(client):
+    older = DecisionFactory(number="22-15", status=Status.PARTLY_CHANGED)
+    relation = Relation.objects.create(
+        source=DecisionFactory(number="11-21"), target=older, kind=Relation.Kind.CHANGES, note="Gammel note."
+    )
+    client.force_login(staff("Redaktører"))
+
+    response = client.post(
+        f"/admin/decisions/decision/{relation.source_id}/change/",
+        form_data(
+            number="11-21",
+            **{
+                "relations_from-TOTAL_FORMS": "1",
+                "relations_from-INITIAL_FORMS": "1",
+                "relations_from-0-id": str(relation.pk),
+                "relations_from-0-source": str(relation.source_id),
+                "relations_from-0-target": str(older.pk),
+                "relations_from-0-kind": "changes",
+                "relations_from-0-note": "Ny note.",
+            },
+        ),
+    )
+
+    assert response.status_code == 403
+    relation.refresh_from_db()
+    assert relation.note == "Gammel note."

@@ -58,10 +58,10 @@ def test_decision_lists_its_relations_both_ways_but_not_to_unpublished_decisions
     Relation.objects.create(source=new, target=draft, kind=Relation.Kind.SEE_ALSO)
 
     assert get(client, "/api/v1/decisions/24-19/").json()["relations"] == [
-        {"kind": "replaces", "number": "7-09"}
+        {"kind": "replaces", "number": "7-09", "note": ""}
     ]
     assert get(client, "/api/v1/decisions/7-09/").json()["relations"] == [
-        {"kind": "replaced_by", "number": "24-19"}
+        {"kind": "replaced_by", "number": "24-19", "note": ""}
     ]
 
 
@@ -286,6 +286,7 @@ def test_laws_paragraphs_and_areas_count_decisions_by_status(client):
         "in_force": 1,
         "partly_changed": 1,
         "no_longer_in_force": 1,
+        "applying": 2,
         "total": 3,
     }
     assert laws["aktivloven"]["decisions"]["total"] == 0
@@ -299,6 +300,7 @@ def test_laws_paragraphs_and_areas_count_decisions_by_status(client):
         "in_force": 1,
         "partly_changed": 0,
         "no_longer_in_force": 1,
+        "applying": 1,
         "total": 2,
     }
     assert by_section["100"]["citation"] == "serviceloven § 100"
@@ -328,15 +330,18 @@ def test_resolve_reads_a_free_form_citation(client):
         "citation": "serviceloven § 100, stk. 1",
         "url": "http://testserver/principafgoerelser/lov/serviceloven/100/",
         "decisions_url": "http://testserver/api/v1/decisions/?paragraph=serviceloven-100",
-        "decisions": {"in_force": 1, "partly_changed": 0, "no_longer_in_force": 0, "total": 1},
+        "decisions": {"in_force": 1, "partly_changed": 0, "no_longer_in_force": 0, "applying": 1, "total": 1},
     }
 
 
-def test_resolve_a_paragraph_no_decision_cites_gives_no_page(client):
+def test_resolve_a_paragraph_no_decision_cites_links_its_page_that_says_so(client):
     body = client.get("/api/v1/paragraphs/resolve/", {"citation": "SEL § 999"}).json()
 
-    assert body["url"] is None
+    assert body["url"] == "http://testserver/principafgoerelser/lov/serviceloven/999/"
     assert body["decisions"]["total"] == 0
+    page = client.get("/principafgoerelser/lov/serviceloven/999/")
+    assert page.status_code == 200
+    assert "Der er endnu ingen principafgørelser om serviceloven § 999." in page.content.decode()
 
 
 def test_resolve_says_what_was_not_understood(client):
@@ -414,3 +419,26 @@ def test_every_endpoint_refuses_parameters_it_does_not_take(client, path, parame
 
     assert response.status_code == 400
     assert list(response.json()) == [parameter]
+
+
+def test_a_changes_relation_carries_its_note_both_ways_and_a_new_note_moves_the_feed(client):
+    older = DecisionFactory(number="22-15", status=Status.PARTLY_CHANGED)
+    newer = DecisionFactory(number="11-21")
+    relation = Relation.objects.create(
+        source=newer, target=older, kind=Relation.Kind.CHANGES, note="Delen om almene boliger."
+    )
+    assert get(client, "/api/v1/decisions/11-21/").json()["relations"] == [
+        {"kind": "changes", "number": "22-15", "note": "Delen om almene boliger."}
+    ]
+    assert get(client, "/api/v1/decisions/22-15/").json()["relations"] == [
+        {"kind": "changed_by", "number": "11-21", "note": "Delen om almene boliger."}
+    ]
+    cursor = client.get("/api/v1/changes/").json()["cursor"]
+
+    relation.note = "Kun delen om almene boliger med støtte efter § 85."
+    relation.save()
+
+    changes = client.get("/api/v1/changes/", {"since": cursor}).json()["results"]
+    assert sorted(change["number"] for change in changes) == ["11-21", "22-15"]
+    moved = {change["number"]: change["decision"]["relations"][0]["note"] for change in changes}
+    assert moved == {"11-21": relation.note, "22-15": relation.note}

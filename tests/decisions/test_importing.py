@@ -212,6 +212,23 @@ def unique_words(characters: int) -> str:
         ({"replaces": ["twelve"]}, "line 1: replaces: 'twelve' is not a decision number"),
         ({"body": "b" * 1_000_001}, "line 1: body: is 1000001 characters long; at most 1000000 are allowed"),
         ({"paragraphs": ["SEL § 100"] * 201}, "line 1: paragraphs: has 201 items; at most 200 are allowed"),
+        ({"changes": "22-15"}, "line 1: changes: must be a list of numbers or of objects, not '22-15'"),
+        ({"changes": [7]}, "line 1: changes[1]: must be a number or an object, not 7"),
+        ({"changes": [{"number": "x"}]}, "line 1: changes[1]: 'x' is not a decision number"),
+        ({"changes": [{"number": "1-20"}]}, "line 1: changes: a decision cannot change itself"),
+        ({"changes": [{"number": "2-20", "why": "?"}]}, "line 1: changes[1]: unknown field 'why'"),
+        ({"changes": [{"number": "2-20", "note": 5}]}, "line 1: changes[1].note: must be a string, not 5"),
+        (
+            {"changes": [{"number": "2-20", "note": "n" * 1001}]},
+            "line 1: changes[1].note: is 1001 characters long; at most 1000 are allowed",
+        ),
+        (
+            {"changes": [{"number": "2-20", "note": "a\u0000b"}]},
+            "line 1: changes[1].note: contains the character",
+        ),
+        ({"changes": ["2-20", "2-20"]}, "line 1: changes[2]: 2-20 is listed twice"),
+        ({"changes": ["2-20"], "replaces": ["2-20"]}, "line 1: changes: 2-20 is also in replaces"),
+        ({"changes": ["2-20"]}, "line 1: changes: no decision 2-20 in the file or the database"),
     ],
 )
 def test_every_field_is_checked_before_anything_is_written(tmp_path, overrides, problem):
@@ -254,3 +271,51 @@ def test_skip_invalid_imports_every_valid_line_whatever_is_wrong_with_the_others
     assert "2 created, 0 updated, 0 unchanged, 5 invalid line(s) skipped." in out.getvalue()
     assert "line 6: replaces: 2-20 is on line 2, which is invalid" in err.getvalue()
     assert Relation.objects.get().target.number == "1-20"
+
+
+NOTE = "Afsnittet om befordring gælder ikke længere."
+
+
+def test_changes_records_what_a_decision_changes_in_part_with_a_note(tmp_path):
+    path = write(
+        tmp_path,
+        line("22-15", status="partly_changed"),
+        line("28-14", status="partly_changed"),
+        line("24-19", changes=[{"number": "22-15", "note": NOTE}, "28-14"]),
+    )
+
+    run(path)
+
+    relations = Relation.objects.filter(kind=Relation.Kind.CHANGES).order_by("target__number")
+    assert [(r.source.number, r.target.number, r.note) for r in relations] == [
+        ("24-19", "22-15", NOTE),
+        ("24-19", "28-14", ""),
+    ]
+
+    # A changed note is updated in place, with history; a dropped change is removed.
+    run(write(tmp_path, line("24-19", changes=[{"number": "22-15", "note": "Ny note."}]), name="again.jsonl"))
+    assert list(
+        Relation.objects.filter(kind=Relation.Kind.CHANGES).values_list("target__number", "note")
+    ) == [("22-15", "Ny note.")]
+    assert Relation.history.filter(note="Ny note.", history_type="~").exists()
+
+
+def test_export_writes_changes_back_and_a_round_trip_keeps_the_notes(tmp_path):
+    records = [
+        line("22-15", status="partly_changed"),
+        line("28-14", status="partly_changed"),
+        line("24-19", changes=[{"number": "22-15", "note": NOTE}, "28-14"]),
+    ]
+    run(write(tmp_path, *records))
+    exported = tmp_path / "export.jsonl"
+    call_command("export_decisions", "--output", str(exported))
+
+    by_number = {record["number"]: record for record in map(json.loads, exported.read_text().splitlines())}
+    assert by_number["24-19"]["changes"] == [{"number": "22-15", "note": NOTE}, "28-14"]
+    assert "changes" not in by_number["22-15"]
+
+    Relation.objects.all().delete()
+    run(str(exported))
+    again = tmp_path / "again.jsonl"
+    call_command("export_decisions", "--output", str(again))
+    assert again.read_text() == exported.read_text()

@@ -1,8 +1,10 @@
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from decisions.models import Area, Paragraph, Relation, Status
+from decisions.models import Area, Decision, Paragraph, Relation, Status
 from tests.factories import DecisionFactory, replace
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +53,9 @@ def test_a_paragraph_page_shows_decisions_in_force_first_and_the_historic_ones_c
     assert "Gammel praksis om kørsel" in details
     assert "Gældende praksis om kørsel" not in details
     assert "1 gældende principafgørelse, 1 delvist ændret, 1 ikke længere gældende." in " ".join(html.split())
-    assert 'Erstattet eller ændret af\n    <a href="/principafgoerelser/12-19/">12-19</a>' in html
+    text = " ".join(html.split())
+    assert 'Erstattet af <a href="/principafgoerelser/12-19/">12-19</a>' in text
+    assert 'Delvist ændret ved <a href="/principafgoerelser/12-19/">12-19</a>' in text
     assert "stk. 2" in html
 
 
@@ -189,3 +193,112 @@ def test_a_chain_of_replacements_leads_to_the_decision_in_force_today(client):
     assert "7-09" in banner
     assert "(selv ikke længere gældende)" in banner
     assert 'Gældende i dag: <a href="/principafgoerelser/24-19/">24-19 Gældende praksis</a>' in banner
+
+
+def _text(response) -> str:
+    return " ".join(response.content.decode().split())
+
+
+def test_a_partly_changed_decision_says_which_decision_changed_it_when_and_what(client):
+    older = DecisionFactory(number="22-15", status=Status.PARTLY_CHANGED, citations="RSL § 9, stk. 7")
+    newer = DecisionFactory(
+        number="11-21", decided_on=datetime.date(2021, 3, 18), citations="RSL § 9, stk. 7"
+    )
+    Relation.objects.create(
+        source=newer,
+        target=older,
+        kind=Relation.Kind.CHANGES,
+        note="Delen om almene boliger gælder ikke længere.",
+    )
+
+    html = _text(client.get("/principafgoerelser/22-15/"))
+    banner = html[html.index("status-banner") : html.index("<h1>")]
+    assert "Denne afgørelse er delvist ændret." in banner
+    assert (
+        'Delvist ændret ved <a href="/principafgoerelser/11-21/">11-21</a> (18. marts 2021): '
+        "Delen om almene boliger gælder ikke længere." in banner
+    )
+
+    html = _text(client.get("/principafgoerelser/11-21/"))
+    box = html[html.index("status-banner--changes") : html.index("<h1>")]
+    note = "Delen om almene boliger gælder ikke længere."
+    assert f'Ændrer <a href="/principafgoerelser/22-15/">22-15</a> delvist: {note}' in box
+
+    # Lists and the paragraph page say the same, in one line each.
+    html = _text(client.get("/principafgoerelser/lov/retssikkerhedsloven/9/"))
+    assert (
+        'Delvist ændret ved <a href="/principafgoerelser/11-21/">11-21</a> (18. marts 2021): Delen om' in html
+    )
+    assert 'Ændrer <a href="/principafgoerelser/22-15/">22-15</a> delvist: Delen om' in html
+
+
+def test_a_partly_changed_decision_with_no_change_recorded_says_so_honestly(client):
+    DecisionFactory(number="28-14", status=Status.PARTLY_CHANGED)
+
+    html = _text(client.get("/principafgoerelser/28-14/"))
+
+    assert "Det er endnu ikke registreret her, hvad der er ændret" in html
+
+
+def test_lists_show_the_decision_to_use_at_the_end_of_a_chain_of_replacements(client):
+    first = DecisionFactory(number="C-16-99", status=Status.NO_LONGER_IN_FORCE, citations="SEL § 100")
+    second = DecisionFactory(number="7-09", status=Status.NO_LONGER_IN_FORCE, citations="SEL § 41")
+    DecisionFactory(number="24-19", citations="SEL § 41")
+    replace(second, first)
+    replace(Decision.objects.get(number="24-19"), second)
+
+    html = _text(client.get("/principafgoerelser/lov/serviceloven/100/"))
+
+    assert (
+        'Erstattet af <a href="/principafgoerelser/7-09/">7-09</a>. '
+        'Brug i stedet: <a href="/principafgoerelser/24-19/">24-19</a>' in html
+    )
+
+
+def test_counts_show_a_partly_changed_decision_as_applying_in_part_not_as_nothing(client):
+    DecisionFactory(citations="SEL § 108", status=Status.PARTLY_CHANGED)
+    DecisionFactory.create_batch(2, citations="SEL § 100")
+    DecisionFactory(citations="SEL § 100", status=Status.PARTLY_CHANGED)
+    DecisionFactory(citations="SEL § 100", status=Status.NO_LONGER_IN_FORCE)
+
+    for url in ("/principafgoerelser/", "/principafgoerelser/lov/serviceloven/"):
+        html = _text(client.get(url))
+        sel_108 = html[html.index("/serviceloven/108/") :][:400]
+        assert "1 delvist ændret" in sel_108
+        assert "0 gældende" not in sel_108
+        assert "i alt" not in sel_108  # nothing hidden: the one decision applies in part
+        sel_100 = html[html.index("/serviceloven/100/") :][:400]
+        assert "2 gældende, " in sel_100
+        assert "1 delvist ændret" in sel_100
+        assert "(4 i alt)" in sel_100
+
+
+def test_a_paragraph_without_decisions_has_a_page_that_says_so_and_links_the_law(client):
+    DecisionFactory(citations="SEL § 9")
+    DecisionFactory(citations="SEL § 11")
+
+    response = client.get("/principafgoerelser/lov/serviceloven/10/")
+
+    assert response.status_code == 200
+    html = _text(response)
+    assert "<h1>Serviceloven § 10</h1>" in html
+    assert "Der er endnu ingen principafgørelser om serviceloven § 10." in html
+    assert 'href="https://www.retsinformation.dk/' in html
+    assert '<meta name="robots" content="noindex">' in html
+    nearby = html[html.index("nearby-heading") :]
+    assert nearby.index("/serviceloven/9/") < nearby.index("/serviceloven/11/")
+    assert not Paragraph.objects.filter(
+        law__slug="serviceloven", section="10"
+    ).exists()  # a GET writes nothing
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/principafgoerelser/lov/serviceloven/010/", 301),
+        ("/principafgoerelser/lov/serviceloven/0/", 404),
+        ("/principafgoerelser/lov/lov-om-alt/10/", 404),
+    ],
+)
+def test_an_empty_paragraph_page_only_for_real_sections_of_known_laws(client, url, status):
+    assert client.get(url).status_code == status

@@ -16,6 +16,7 @@ from decisions.search import Filters, search
 
 EVALUATION = json.loads((Path(__file__).parent / "evaluation.json").read_text(encoding="utf-8"))
 MINIMUM_MRR = 0.85
+MINIMUM_BY_KIND: dict[str, float] = {}
 
 
 @pytest.fixture(scope="module")
@@ -44,32 +45,48 @@ def exact_phrase(query: str) -> list[str]:
     return list(decisions.order_by("-decided_on").values_list("number", flat=True)[:10])
 
 
-def scores(engine) -> tuple[float, float]:
+def scores(engine, cases=EVALUATION) -> tuple[float, float]:
     reciprocal_ranks, recalls = [], []
-    for case in EVALUATION:
+    for case in cases:
         found = engine(case["query"])
         relevant = set(case["relevant"])
         rank = next((position for position, number in enumerate(found, start=1) if number in relevant), None)
         reciprocal_ranks.append(1 / rank if rank else 0.0)
         recalls.append(len(relevant & set(found[:5])) / len(relevant))
-    return sum(reciprocal_ranks) / len(EVALUATION), sum(recalls) / len(EVALUATION)
+    return sum(reciprocal_ranks) / len(cases), sum(recalls) / len(cases)
+
+
+def by_kind() -> dict[str, list[dict]]:
+    groups: dict[str, list[dict]] = {}
+    for case in EVALUATION:
+        groups.setdefault(case["kind"], []).append(case)
+    return groups
 
 
 def test_the_evaluation_set_covers_every_kind_of_query():
-    kinds = {case["kind"] for case in EVALUATION}
+    groups = by_kind()
     assert len(EVALUATION) >= 50
-    assert {"everyday", "abbreviation", "compound", "citation", "word_form", "typo"} <= kinds
+    assert {"everyday", "abbreviation", "compound", "citation", "word_form", "typo", "question"} <= set(
+        groups
+    )
+    assert len(groups["everyday"]) + len(groups["question"]) >= 60
 
 
 @pytest.mark.django_db
 def test_search_finds_the_right_decision_from_the_words_caseworkers_type(demo_data, capsys):
     mrr, recall = scores(ours)
     baseline_mrr, baseline_recall = scores(exact_phrase)
+    per_kind = {kind: scores(ours, cases) for kind, cases in sorted(by_kind().items())}
 
     with capsys.disabled():
         print(
             f"\nsearch quality over {len(EVALUATION)} queries: MRR@10 {mrr:.3f}, recall@5 {recall:.3f}; "
             f"exact-phrase baseline: MRR@10 {baseline_mrr:.3f}, recall@5 {baseline_recall:.3f}"
         )
+        for kind, (kind_mrr, kind_recall) in per_kind.items():
+            count = len(by_kind()[kind])
+            print(f"  {kind:<12} {count:>3} queries  MRR@10 {kind_mrr:.3f}  recall@5 {kind_recall:.3f}")
     assert mrr >= MINIMUM_MRR
     assert mrr > baseline_mrr
+    for kind, minimum in MINIMUM_BY_KIND.items():
+        assert per_kind[kind][0] >= minimum, f"{kind}: MRR {per_kind[kind][0]:.3f} < {minimum}"
