@@ -50,8 +50,10 @@ def after_restore(**_kwargs) -> None:
     from django.core.cache import cache
 
     from decisions.models import decisions_changed
+    from decisions.vocabulary import forget_local
 
     if "decisions_feedclock" in connection.introspection.table_names():  # not in an older backup
         continue_after_restore()
     decisions_changed()
-    cache.delete_many(["decisions:lexemes", "decisions:words", "decisions:synonyms"])
+    cache.delete_many(["decisions:lexemes", "decisions:words", "decisions:synonyms:stemmed"])
+    forget_local()

@@ -6,6 +6,7 @@ A query may hold a law citation (it limits the results to that paragraph), be a 
 historic ones at similar relevance; snippets are computed only for the rows on the page shown.
 """
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -20,6 +21,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     TextField,
     Value,
     When,
@@ -28,8 +30,8 @@ from django.db.models.functions import Concat, ExtractYear
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from decisions import vocabulary
-from decisions.citations import Reference, get_parser
+from decisions import danish, vocabulary
+from decisions.citations import CitationError, Reference, get_parser
 from decisions.models import (
     NUMBER_PATTERN,
     Area,
@@ -40,6 +42,7 @@ from decisions.models import (
     ParagraphReference,
     Status,
     add_list_relations,
+    cached_count,
     paragraph_counts,
 )
 from portal.guard import parse_int
@@ -117,74 +120,202 @@ class Results:
     redirect_to: str = ""
     suggestion: str = ""  # "Did you mean …?"
     corrected_from: str = ""  # nothing matched the query as typed; these are the results for `query`
-    any_word: bool = False  # no decision had all the words; these have some of them
+    any_word: bool = False  # the best decision lacks some of the words; these have some of them
+    unknown_law: str = ""  # the query cites a law we do not know: why it was not understood
     capped: bool = False  # more than CAP decisions matched; the CAP newest in force are shown
 
 
 OPERATORS = re.compile(r'"|(^|\s)-\S|(^|\s)or(\s|$)', re.IGNORECASE)
 
 
+# Words that ask rather than say what is asked about: they never narrow or rank a search.
+# (PostgreSQL's Danish stop words, "og", "i", "at" …, are dropped by the text search itself.)
+FILLER_WORDS = """
+    hvornår hvordan hvorfor hvilke hvilken hvilket hvem hvad hvor hvis hvorvidt kan kunne skal
+    skulle må måtte får få fik fået have har havde ret man jeg vi du de den det der en et og i på
+    til for med om af at er var være blive bliver blev når som også eller men så sig sin sit sine
+    min mit mine jeres vores hans hendes deres nogen noget nogle mere meget gælder gælde regler
+    reglerne betaler betale betales spørgsmål nogensinde egentlig altid stadig lige bare gør gøre
+    gjort sker ske se tager tage går gå står stå siger sige ved vide bør burde nødt muligt ikke
+    han mig nu over da fra ud dem os op selv her alle vil ind dog ville jo efter ned denne end dette
+    under dig anden hende alt vor mod disse din hos mange ad været thi jer sådan
+"""
+FILLER = frozenset(FILLER_WORDS.split())
+
+
+@dataclass
+class Group:
+    """One thing the reader asks about: a word or a synonym phrase, with everything that means it."""
+
+    text: str
+    query: SearchQuery  # the words, their synonyms, spellings and compounds
+    literal: SearchQuery  # the words as typed
+    title: SearchQuery | None  # the words or their synonyms in a title or keyword
+    weight: float  # rarer is weightier
+    frequency: int  # about how many decisions match `query`
+
+
 @dataclass
 class TextQuery:
-    """The words of a query as two full-text queries: the literal words, and the literal words
-    widened by synonyms, hyphen variants, prefixes and compound parts. The widened one selects,
-    the literal one ranks whole-word matches first."""
+    """The words of a query as groups, one per thing asked about. A decision is ranked by how many
+    of the groups it matches, each weighted by its rarity, so that the best decision is found even
+    when it lacks one of the reader's words (it says that thing differently). Written with search
+    syntax ("phrase", or, -word), the query is taken as written and every part is required."""
 
-    literal: SearchQuery
-    widened: SearchQuery
+    groups: list[Group]
+    selection: SearchQuery  # what a decision must match to be ranked at all
+    widened: SearchQuery  # any group: for the snippets
+    strict: bool = False
 
 
 def _plain(text: str) -> SearchQuery:
     return SearchQuery(text, search_type="phrase" if " " in text else "plain", config="danish")
 
 
-def build_text_query(words: str, any_word: bool = False) -> TextQuery | None:
+def _raw(lexeme: str) -> SearchQuery:
+    return SearchQuery(f"'{lexeme}'", search_type="raw", config="danish")
+
+
+def _any(queries: list[SearchQuery]) -> SearchQuery:
+    combined = queries[0]
+    for query in queries[1:]:
+        combined |= query
+    return combined
+
+
+def _all(queries: list[SearchQuery]) -> SearchQuery:
+    combined = queries[0]
+    for query in queries[1:]:
+        combined &= query
+    return combined
+
+
+LEXEME = re.compile(r"[a-zæøåéü]+")
+
+
+def _frequency(text: str, lexemes: dict[str, int]) -> int:
+    """About how many decisions contain a word or phrase: a phrase, its rarest word."""
+    words = [vocabulary.stem(word) for word in vocabulary.WORD.findall(text) if word not in FILLER]
+    return min((lexemes.get(word, 0) for word in words), default=0)
+
+
+def build_text_query(words: str) -> TextQuery | None:
     if not words:
         return None
-    if OPERATORS.search(words):  # the user writes websearch syntax: take it as written
+    if OPERATORS.search(words) or not vocabulary.WORD.search(words.lower()):
+        # The user writes websearch syntax: take it as written, every part required.
         query = SearchQuery(words, search_type="websearch", config="danish")
-        return TextQuery(query, query)
+        return TextQuery([Group(words, query, query, None, 1.0, 0)], query, query, strict=True)
     tokens = vocabulary.WORD.findall(words.lower())
-    if not tokens:
-        query = SearchQuery(words, search_type="websearch", config="danish")
-        return TextQuery(query, query)
     known_synonyms = vocabulary.synonyms()
-    literal = widened = None
-    index = 0
-    while index < len(tokens):
-        for size in (3, 2, 1):  # the longest synonym phrase first: "tabt arbejdsfortjeneste"
+    lexemes = vocabulary.lexemes()
+    total = max(len_published(), 1)
+    groups: dict[str, Group] = {}
+    in_phrase: set[str] = set()
+    for index in range(len(tokens)):
+        for size in (4, 3, 2):  # synonym phrases, the longest first: "tabt arbejdsfortjeneste"
             phrase = " ".join(tokens[index : index + size])
-            if size == 1 or phrase in known_synonyms:
+            if len(tokens) - index >= size and vocabulary.stem_phrase(phrase) in known_synonyms:
+                # The phrase is one thing asked about, as are its words: a decision that says the
+                # phrase or what it means gets the words' weight; one with just the words, half.
+                others = sorted(known_synonyms[vocabulary.stem_phrase(phrase)] - {phrase})
+                frequency = min(max(_frequency(text, lexemes) for text in [phrase, *others]), total)
+                alternatives = [_plain(phrase), *map(_plain, others)]
+                groups.setdefault(phrase, _group(phrase, alternatives, [phrase, *others], frequency, total))
+                in_phrase.update(tokens[index : index + size])
                 break
-        index += size
-        alternatives = [_plain(phrase)]
-        alternatives += [_plain(other) for other in sorted(known_synonyms.get(phrase, ()))]
-        if size == 1:
-            alternatives += _word_variants(phrase)
-        group = alternatives[0]
-        for alternative in alternatives[1:]:
-            group |= alternative
-        if literal is None:
-            literal, widened = _plain(phrase), group
-        elif any_word:
-            literal, widened = literal | _plain(phrase), widened | group
-        else:
-            literal, widened = literal & _plain(phrase), widened & group
-    return TextQuery(literal, widened)
+    for word in dict.fromkeys(tokens):  # a word said twice counts once
+        if word in FILLER or len(word) < 2 or word in groups:
+            continue
+        base = danish.lemma(word)
+        others = set(known_synonyms.get(vocabulary.stem(word), ()))
+        if base and base != word:  # "kørestole", "nedsat": the word's base form and its synonyms
+            others |= {base} | known_synonyms.get(vocabulary.stem(base), set())
+        others = sorted(others - {word})
+        variants, variant_frequency = _word_variants(word, lexemes, base)
+        frequency = max(_frequency(text, lexemes) for text in [word, *others])
+        frequency = min(max(frequency, variant_frequency), total)
+        alternatives = [_plain(word), *map(_plain, others), *variants]
+        group = _group(word, alternatives, [word, *others], frequency, total)
+        if word in in_phrase:
+            group.weight /= 2
+        groups[word] = group
+    if not groups:  # nothing but question words
+        return None
+    found = list(groups.values())
+    widened = _any([group.query for group in found])
+    # Decisions are chosen by the groups that narrow the search: with a word most decisions
+    # contain ("kommunen"), ranking every one of them would be slow and tell nothing.
+    narrowing = [group.query for group in found if group.frequency <= max(SELECTIVE, total * 0.05)]
+    selection = _any(narrowing) if narrowing else _all([group.query for group in found])
+    return TextQuery(found, selection, widened)
 
 
-def _word_variants(word: str) -> list[SearchQuery]:
-    """Other spellings of one word: without its hyphen, and, when the corpus barely knows the
-    word whole, as a prefix (merudgift → merudgiftsydelse) and split into its known parts."""
-    variants = []
+def _group(text: str, alternatives: list[SearchQuery], said: list[str], frequency: int, total: int) -> Group:
+    """A group; the rarer what it matches, the weightier (BM25's idf)."""
+    weight = _idf(frequency, total)
+    return Group(text, _any(alternatives), _plain(text), _in_titles(said), weight, frequency)
+
+
+def _idf(frequency: int, total: int) -> float:
+    """How much matching a group tells: BM25's idf, nothing for what half the decisions say, and
+    its square root, so that one rare word (said once, perhaps in passing) does not outweigh two
+    words that say what the decision is about."""
+    return math.sqrt(max(0.0025, math.log((total - frequency + 0.5) / (frequency + 0.5))))
+
+
+def _in_titles(texts: list[str]) -> SearchQuery | None:
+    """The words or phrases said in a decision's number, title, citations or keywords (the
+    vector's weight A): where a decision says what it is about."""
+    parts = []
+    for text in texts:
+        words = [word for part in vocabulary.WORD.findall(text) for word in part.split("-")]
+        if words:
+            parts.append("(" + " <-> ".join(f"{word}:A" for word in words) + ")")
+    return SearchQuery(" | ".join(parts), search_type="raw", config="danish") if parts else None
+
+
+SELECTIVE = 2000
+
+
+def len_published() -> int:
+    return cached_count("published", Decision.objects.published())
+
+
+def _word_variants(word: str, lexemes: dict[str, int], base: str | None) -> tuple[list[SearchQuery], int]:
+    """Other forms of one word, and about how many decisions the most common of them is in:
+    without its hyphen; the noun of a verb (nedsætte → nedsættelse, vurdere → vurdering); the
+    corpus's compounds that contain it (kræft → lungekræft: as if the documents' compounds were
+    split); and, when the corpus barely knows the word whole, as a prefix (merudgift →
+    merudgiftsydelse) and split into its parts, each also within the corpus's compounds
+    (støvsugerrobot → støvsuger and robot, found in robotstøvsuger)."""
+    variants: list[SearchQuery] = []
     if "-" in word:
         variants.append(_plain(word.replace("-", "")))
-    elif len(word) >= 6 and vocabulary.lexemes().get(vocabulary.stem(word), 0) < RARE:
+        return variants, lexemes.get(vocabulary.stem(word.replace("-", "")), 0)
+    frequencies = [0]
+    if base and base.endswith("e"):
+        for noun in (base + "lse", base[:-1] + "ing"):
+            if (found := lexemes.get(vocabulary.stem(noun), 0)) >= 1:
+                variants.append(_plain(noun))
+                frequencies.append(found)
+    compounds = _compounds(word)
+    variants += [_raw(lexeme) for lexeme in compounds]
+    frequencies += [lexemes.get(lexeme, 0) for lexeme in compounds]
+    if len(word) >= 6 and lexemes.get(vocabulary.stem(word), 0) < RARE:
         variants.append(SearchQuery(f"{vocabulary.stem(word)}:*", search_type="raw", config="danish"))
         parts = vocabulary.compound_parts(word)
         if parts:
-            variants.append(SearchQuery(" ".join(parts), search_type="plain", config="danish"))
-    return variants
+            variants.append(_all([_any([_plain(part), *map(_raw, _compounds(part))]) for part in parts]))
+            frequencies.append(min(lexemes.get(vocabulary.stem(part), 0) for part in parts))
+        elif head := vocabulary.compound_head(word):
+            variants.append(_any([_plain(head), *map(_raw, _compounds(head))]))
+            frequencies.append(lexemes.get(vocabulary.stem(head), 0))
+    return variants, max(frequencies)
+
+
+def _compounds(word: str) -> list[str]:
+    return [lexeme for lexeme in vocabulary.compounds_with(word) if LEXEME.fullmatch(lexeme)]
 
 
 def _paragraph_ids(references: list[Reference]) -> list[int]:
@@ -228,25 +359,16 @@ def _filtered(queryset: QuerySet, filters: Filters) -> QuerySet:
 
 def search(raw_query: str, filters: Filters, page_number: str | None = None) -> Results:
     """Runs one search: the page of results, facet counts and, for a citation, the paragraph.
-    When nothing matches and the words look mistyped, searches for the corrected words instead."""
-    results = _search(clean_query(raw_query), filters, page_number)
-    if results.page.paginator.count >= FEW_RESULTS or results.redirect_to:
-        return results
-    suggestion = _corrected(results.query)
-    if suggestion and results.page.paginator.count == 0:
-        corrected = _search(suggestion, filters, page_number)
-        if corrected.page.paginator.count:
-            corrected.corrected_from = results.query
-            return corrected
-    elif suggestion:
-        results.suggestion = suggestion
-    if results.page.paginator.count == 0 and len(results.query.split()) > 1:
-        # No decision has every word: show those with some of them, the most matching first.
-        some = _search(suggestion or results.query, filters, page_number, any_word=True)
-        if some.page.paginator.count:
-            some.any_word = True
-            return some
-    return results
+    A word no decision contains and Danish does not know is taken as mistyped: the search runs
+    with the nearest word the decisions use, and says so."""
+    query = clean_query(raw_query)
+    corrected = _corrected(query)
+    if corrected:
+        results = _search(corrected, filters, page_number)
+        if results.page.paginator.count or results.redirect_to:
+            results.corrected_from = query
+            return results
+    return _search(query, filters, page_number)
 
 
 def _corrected(query: str) -> str:
@@ -259,11 +381,21 @@ def _corrected(query: str) -> str:
         changed = changed or better is not None
         return better or match.group(0)
 
-    corrected = vocabulary.WORD.sub(fix, query.lower()) if not OPERATORS.search(query) else query
-    return corrected if changed else ""
+    if OPERATORS.search(query) or re.fullmatch(NUMBER_PATTERN, query):
+        return ""
+    parser = get_parser()
+    query = _with_paragraph_signs(query, parser)
+    found = parser.find(query)
+    text, position = "", 0
+    for citation in found:  # citations are not words to correct
+        text += vocabulary.WORD.sub(fix, query[position : citation.start].lower())
+        text += query[citation.start : citation.end]
+        position = citation.end
+    text += vocabulary.WORD.sub(fix, query[position:].lower())
+    return text if changed else ""
 
 
-def _search(query: str, filters: Filters, page_number: str | None, any_word: bool = False) -> Results:
+def _search(query: str, filters: Filters, page_number: str | None) -> Results:
     if re.fullmatch(NUMBER_PATTERN, query):
         # Numbers are stored with upper-case letters (C-16-99): the unique index finds either form.
         decision = Decision.objects.published().filter(number__in={query, query.upper()}).first()
@@ -272,24 +404,28 @@ def _search(query: str, filters: Filters, page_number: str | None, any_word: boo
                 query, filters, Paginator([], PAGE_SIZE).get_page(1), redirect_to=decision.get_absolute_url()
             )
 
-    matched = _matching(query, Decision.objects.published(), any_word)
+    matched = _matching(query, Decision.objects.published())
     text_query = matched.text_query
     matching = _filtered(matched.queryset, filters)
-    # The full-text condition is evaluated once, for at most CAP + 1 decisions; ranking, counting
-    # and facets then work on those ids. A query that matches most of the collection ("kommune")
-    # thereby ranks the CAP newest decisions in force, says "more than", and facets name their
-    # values without counts.
-    ids = list(matching.in_force_first().values_list("pk", flat=True)[: CAP + 1])
-    capped = len(ids) > CAP
-    ids = ids[:CAP]
+    # Matching and ranking run once, for the decisions the query selects; at most CAP + 1 of the
+    # best are kept, and counting, the page and facets work on those ids. A query that matches
+    # most of the collection ("kommune") thereby shows the CAP best, says "more than", and facets
+    # name their values without counts.
+    ranked = list(_ranked(matching, text_query, matched.references).values_list("pk", "covered")[: CAP + 1])
+    capped = len(ranked) > CAP
+    ranked = ranked[:CAP]
+    ids = [pk for pk, _covered in ranked]
     total = len(ids)
-    ordered = _ordered(Decision.objects.filter(pk__in=ids), text_query, filters.sort)
+    ordered = _ordered(Decision.objects.filter(pk__in=ids), text_query, filters.sort, matched.references)
     paginator = Paginator(ordered.for_list(), PAGE_SIZE)
     paginator.count = total  # counted above, at most CAP
     page = paginator.get_page(page_number)
     _add_snippets(page, text_query.widened if text_query else None)
 
     results = Results(query, filters, page, capped=capped)
+    if text_query and not text_query.strict and ranked:
+        asked = sum(1 for group in text_query.groups if group.frequency)
+        results.any_word = max(covered for _pk, covered in ranked) < asked  # none has every word
     found, paragraph_ids = matched.found, matched.paragraph_ids
     if found and not matched.words:
         counts = paragraph_counts()  # cached; the same figures as the paragraph page
@@ -297,6 +433,7 @@ def _search(query: str, filters: Filters, page_number: str | None, any_word: boo
             (paragraph, _shown(counts.get(paragraph.pk)))
             for paragraph in Paragraph.objects.filter(pk__in=paragraph_ids).select_related("law")
         ]
+    results.unknown_law = matched.unknown_law
     if query or _any_filter(filters):
         results.facets = _facet_values(filters) if capped else _facets(ids, filters)
     return results
@@ -309,39 +446,112 @@ class Matched:
     found: list  # the citations in the query
     paragraph_ids: list[int]
     words: str  # the query without its citations
+    unknown_law: str = ""  # "SKL § 3": a citation of a law we do not know
+    references: list[Reference] = field(default_factory=list)
 
 
-def _matching(query: str, base: QuerySet, any_word: bool = False) -> Matched:
+# "SKL § 3", "skl § 3", "lejeloven § 11": what reads as a law cited by a paragraph; "efter § 100" does not.
+UNKNOWN_CITATION = re.compile(r"(?P<law>[A-Za-zÆØÅæøå]{2,}(?:lov(?:en|ens|s)?)?)\s*§\s*[0-9]{1,4}")
+
+
+def _unknown_law(words: str, parser) -> str:
+    """Why a citation in the words was not understood, when they cite a law we do not know."""
+    for cited in UNKNOWN_CITATION.finditer(words):
+        name = cited.group("law")
+        looks_like_law = name.isupper() or "lov" in name.lower() or not danish.is_word(name.lower())
+        if looks_like_law and len(name) <= 40:
+            try:
+                parser.parse(cited.group(0))
+            except CitationError as error:
+                return str(error)
+    return ""
+
+
+def _matching(query: str, base: QuerySet) -> Matched:
     """`base` narrowed to the decisions that match: the paragraphs the query cites, then its words."""
     parser = get_parser()
-    found = parser.find(_with_paragraph_signs(query, parser))
+    query = _with_paragraph_signs(query, parser)
+    found = parser.find(query)
     references = [reference for citation in found for reference in citation.references]
     words = query
     for citation in reversed(found):
         words = words[: citation.start] + " " + words[citation.end :]
     words = " ".join(words.split()).strip(" ,.")
+    unknown = _unknown_law(words, parser)
 
     paragraph_ids = _paragraph_ids(references)
     if found:
         base = _on_paragraphs(base, paragraph_ids)
-    text_query = build_text_query(words, any_word)
+    text_query = build_text_query(words)
     if text_query is not None:
-        base = base.filter(search_vector=text_query.widened)
-    return Matched(base, text_query, found, paragraph_ids, words)
+        base = base.filter(search_vector=text_query.selection)
+    return Matched(base, text_query, found, paragraph_ids, words, unknown, references)
 
 
-def _ordered(matching: QuerySet, text_query: TextQuery | None, sort: str) -> QuerySet:
+def _score(text_query: TextQuery):
+    """Relevance: the rarity-weighted share of the reader's groups a decision matches, a little
+    more where it says them in the reader's own words or in its title and keywords, and
+    PostgreSQL's rank to order decisions that match the same groups. Also how many groups it matches."""
+    groups = text_query.groups
+    total = sum(group.weight for group in groups) or 1.0
+    weights = [_if(group.query, group.weight / total) for group in groups]
+    weights += [_if(group.literal, group.weight / total * LITERAL_BONUS) for group in groups]
+    weights += [_if(group.title, group.weight / total * TITLE_BONUS) for group in groups if group.title]
+    rank = SearchRank(F("search_vector"), text_query.widened, normalization=Value(1))
+    covered = [_if(group.query, 1) for group in groups]
+    return sum(weights[1:], weights[0]) + Value(RANK_WEIGHT) * rank, sum(covered[1:], covered[0])
+
+
+def _if(query: SearchQuery, value: float) -> Case:
+    return Case(When(search_vector=query, then=Value(value)), default=Value(value * 0))
+
+
+LITERAL_BONUS = 0.2
+TITLE_BONUS = 0.3
+RANK_WEIGHT = 0.5
+
+
+def _ranked(matching: QuerySet, text_query: TextQuery | None, references: list[Reference] = ()) -> QuerySet:
+    """The matching decisions, the most relevant first, annotated with `covered`: how many of the
+    query's groups each matches. For a citation alone, the decisions in force that are about the
+    paragraph first: that cite the very subsection asked for, and that cite it first."""
+    if text_query is None and references:
+        return _cited_first(matching.annotate(covered=Value(0)), references)
+    if text_query is None:
+        return matching.annotate(covered=Value(0)).in_force_first()
+    score, covered = _score(text_query)
+    return matching.annotate(score=score * STATUS_WEIGHT, covered=covered).order_by(
+        "-score", "status_rank", "-decided_on", "-pk"
+    )
+
+
+def _cited_first(queryset: QuerySet, references: list[Reference]) -> QuerySet:
+    asked, exact = Q(), Q()
+    for reference in references:
+        paragraph = Q(paragraph__law__slug=reference.law, paragraph__section=reference.section)
+        asked |= paragraph
+        exact |= paragraph & Q(subsection=reference.subsection) if reference.subsection else paragraph
+    citing = ParagraphReference.objects.filter(decision=OuterRef("pk"))
+    return queryset.annotate(
+        exact=Exists(citing.filter(exact)),
+        cited_at=Subquery(citing.filter(asked).order_by("position").values("position")[:1]),
+    ).order_by("status_rank", "-exact", "cited_at", "-decided_on", "-pk")
+
+
+def _ordered(
+    matching: QuerySet, text_query: TextQuery | None, sort: str, references: list[Reference] = ()
+) -> QuerySet:
     if sort == "newest":
         return matching.order_by("-decided_on", "-pk")
     if sort == "oldest":
         return matching.order_by("decided_on", "pk")
     if text_query is not None:
-        relevance = SearchRank(F("search_vector"), text_query.literal, normalization=Value(1)) + Value(
-            0.5
-        ) * SearchRank(F("search_vector"), text_query.widened, normalization=Value(1))
-        return matching.annotate(score=relevance * STATUS_WEIGHT).order_by(
+        score, _covered = _score(text_query)
+        return matching.annotate(score=score * STATUS_WEIGHT).order_by(
             "-score", "status_rank", "-decided_on", "-pk"
         )
+    if references:
+        return _cited_first(matching, references)
     return matching.in_force_first()
 
 
@@ -353,18 +563,28 @@ def ranked_ids(raw_query: str, base: QuerySet) -> list[int]:
     if number and (ids := list(base.filter(number__in={query, query.upper()}).values_list("pk", flat=True))):
         return ids
     matched = _matching(query, base)
-    ids = list(matched.queryset.in_force_first().values_list("pk", flat=True)[:CAP])
-    ordered = _ordered(Decision.objects.filter(pk__in=ids), matched.text_query, "relevance")
-    return list(ordered.values_list("pk", flat=True))
+    ranked = _ranked(matched.queryset, matched.text_query, matched.references)
+    return list(ranked.values_list("pk", flat=True)[:CAP])
 
 
 def _with_paragraph_signs(query: str, parser) -> str:
-    """“SEL 100” → “SEL § 100”: in a search box a law's abbreviation and a number cite a paragraph.
-    The text keeps its length, so the positions of what is found still fit the query."""
+    """How a search box is typed, as a citation: “SEL 100” → “SEL § 100”, “§ 82 a aktivloven” →
+    “§ 82 a i aktivloven”. Positions of what is found refer to the text returned."""
     abbreviations = "|".join(re.escape(law.abbreviation) for law in parser.laws.values())
     if not abbreviations:
         return query
-    return re.sub(rf"\b({abbreviations}) (?=[0-9])", lambda m: m.group(1) + "§", query, flags=re.IGNORECASE)
+    query = re.sub(rf"\b({abbreviations}) (?=[0-9])", r"\1 § ", query, flags=re.IGNORECASE)
+    names = "|".join(
+        re.escape(name)
+        for law in parser.laws.values()
+        for name in sorted({law.abbreviation, law.short_name, *law.names}, key=len, reverse=True)
+    )
+    return re.sub(
+        rf"(§\s*[0-9]{{1,4}}(?:\s?(?!i\s)[a-zæøå](?![a-zæøå]))?)\s+(?=(?:{names})s?\b)",
+        r"\1 i ",
+        query,
+        flags=re.IGNORECASE,
+    )
 
 
 def _any_filter(filters: Filters) -> bool:

@@ -1,22 +1,46 @@
 """The corpus's own vocabulary, for understanding queries: stems that occur, words to suggest for
-typos, the parts of Danish compound words, and the synonyms legal staff maintain.
+typos, the parts of Danish compound words, and the synonyms legal staff maintain; and general
+Danish word knowledge (which words are Danish words at all) from simplemma's Danish lexicon.
 
-Everything here is computed from the published decisions and cached; no `pg_trgm` is needed.
+Corpus figures are computed from the published decisions and cached; no `pg_trgm` is needed.
 """
 
+import bisect
 import re
+import time
 from collections import Counter
+from collections.abc import Callable
 from functools import lru_cache
+from pathlib import Path
 
 import snowballstemmer
 from django.core.cache import cache
 from django.db import connection
 
+from decisions import danish
 from decisions.models import Decision, Synonym
 
 CACHE_SECONDS = 3600
+LOCAL_SECONDS = 60  # how long a process keeps what it read from the shared cache
 WORD = re.compile(r"[a-zæøåéü]+(?:-[a-zæøåéü]+)*")
+VOCABULARY_FILE = Path(__file__).resolve().parent / "data" / "vocabulary.txt"
 _stemmer = snowballstemmer.stemmer("danish")
+_local: dict[str, tuple[float, object]] = {}
+
+
+def _kept(name: str, load: Callable[[], object]) -> object:
+    """`load()` from the shared cache, kept in this process for LOCAL_SECONDS: a search asks for
+    the corpus's words many times, and unpickling them each time would cost more than the search."""
+    now = time.monotonic()
+    kept = _local.get(name)
+    if kept is None or now - kept[0] > LOCAL_SECONDS:
+        kept = (now, load())
+        _local[name] = kept
+    return kept[1]
+
+
+def forget_local() -> None:
+    _local.clear()
 
 
 @lru_cache(maxsize=20000)
@@ -27,6 +51,10 @@ def stem(word: str) -> str:
 
 def lexemes() -> dict[str, int]:
     """Every lexeme of the published decisions with the number of decisions it occurs in."""
+    return _kept("lexemes", _lexemes)
+
+
+def _lexemes() -> dict[str, int]:
     found = cache.get("decisions:lexemes")
     if found is None:
         with connection.cursor() as cursor:
@@ -53,24 +81,98 @@ def words() -> dict[str, int]:
 
 
 def synonyms() -> dict[str, set[str]]:
-    """Each term and alternative mapped to all the others it means the same as."""
-    found = cache.get("decisions:synonyms")
+    """Each term and alternative, by its stemmed words ("kørestole" finds "kørestol"), mapped to
+    all the others it means the same as."""
+    return _kept("synonyms", _synonyms)
+
+
+def _synonyms() -> dict[str, set[str]]:
+    found = cache.get("decisions:synonyms:stemmed")
     if found is None:
         found = {}
         for synonym in Synonym.objects.all():
             group = {synonym.term, *synonym.alternatives}
             for member in group:
-                found.setdefault(member, set()).update(group - {member})
-        cache.set("decisions:synonyms", found, CACHE_SECONDS)
+                found.setdefault(stem_phrase(member), set()).update(group - {member})
+        cache.set("decisions:synonyms:stemmed", found, CACHE_SECONDS)
     return found
 
 
+def stem_phrase(phrase: str) -> str:
+    return " ".join(stem(word) for word in WORD.findall(phrase.lower()))
+
+
 def forget_synonyms(**_kwargs) -> None:
-    cache.delete("decisions:synonyms")
+    cache.delete("decisions:synonyms:stemmed")
+    _local.pop("synonyms", None)
 
 
 def known(word: str) -> bool:
-    return stem(word) in lexemes()
+    """Whether the corpus has the word, whole or as a part of its compounds (kræft in lungekræft)."""
+    return stem(word) in lexemes() or bool(compounds_with(word, limit=1))
+
+
+def is_danish(word: str) -> bool:
+    return danish.is_word(word)
+
+
+def _word_part(part: str) -> bool:
+    """A compound's other part: a word of the corpus or of Danish, allowing the linking -s- and -e-."""
+    if len(part) < 3:
+        return False
+    vocabulary = lexemes()
+    candidates = [part]
+    if part[-1] in "se" and len(part) > 3:
+        candidates.append(part[:-1])  # arbejds|marked, barne|vogn
+    return any(candidate in vocabulary or is_danish(candidate) for candidate in candidates)
+
+
+class _Sorted:
+    """The corpus's lexemes sorted forwards and reversed: the compounds that begin or end with a word."""
+
+    def __init__(self, words: dict[str, int]) -> None:
+        self.forwards = sorted(words)
+        self.backwards = sorted(word[::-1] for word in words)
+
+    @staticmethod
+    def _starting(words: list[str], prefix: str) -> list[str]:
+        start = bisect.bisect_left(words, prefix)
+        end = bisect.bisect_left(words, prefix + "\uffff")
+        return words[start:end]
+
+    def starting(self, prefix: str) -> list[str]:
+        return self._starting(self.forwards, prefix)
+
+    def ending(self, suffix: str) -> list[str]:
+        return [word[::-1] for word in self._starting(self.backwards, suffix[::-1])]
+
+
+def _sorted() -> _Sorted:
+    return _kept("sorted-lexemes", lambda: _Sorted(lexemes()))
+
+
+MIN_PART = 3
+COMPOUNDS = 25
+
+
+def compounds_with(word: str, limit: int = COMPOUNDS) -> list[str]:
+    """The corpus's compounds that have the word as a part, most frequent first: kræft →
+    lungekræft, motor → påhængsmotor, bil → bilstøtte. Matching stems, so that the document
+    side's compounds are found as if they had been split."""
+    root = stem(word)
+    if len(root) < MIN_PART:
+        return []
+    vocabulary, ordered = lexemes(), _sorted()
+    found = []
+    for lexeme in ordered.ending(root):  # the word is the compound's head: lunge|kræft
+        if lexeme != root and _word_part(lexeme[: -len(root)]):
+            found.append(lexeme)
+    for lexeme in ordered.starting(word if len(word) > len(root) else root):  # bil|støtte
+        rest = lexeme[len(word) :] if lexeme.startswith(word) else lexeme[len(root) :]
+        if lexeme != root and rest and ((rest[0] in "se" and _word_part(rest[1:])) or _word_part(rest)):
+            found.append(lexeme)
+    found = sorted(set(found), key=lambda lexeme: -vocabulary[lexeme])
+    return found[:limit]
 
 
 def compound_parts(word: str) -> tuple[str, str] | None:
@@ -88,9 +190,32 @@ def compound_parts(word: str) -> tuple[str, str] | None:
     return None
 
 
+def compound_head(word: str) -> str | None:
+    """For a compound the corpus does not have in full, the part it has, when the other is a Danish
+    word: the last part first (ankefrist → frist, found in klagefrist; deltidssygemeldt →
+    sygemeldt), since a compound names a kind of its last part; else the first (depositumlån →
+    depositum)."""
+
+    def has(part: str) -> bool:
+        return len(part) >= 4 and (stem(part) in lexemes() or bool(compounds_with(part, limit=1)))
+
+    def danish_word(part: str) -> bool:
+        return is_danish(part) or (part[-1] in "se" and is_danish(part[:-1]))
+
+    splits = [(word[:split], word[split:]) for split in range(3, len(word) - 2)]
+    for left, right in splits:
+        if danish_word(left) and has(right):
+            return right
+    for left, right in splits:
+        if is_danish(right) and (has(left) or (left[-1] in "se" and has(left[:-1]))):
+            return left if has(left) else left[:-1]
+    return None
+
+
 def correction(word: str) -> str | None:
-    """The corpus word a mistyped word most likely meant, or None when the word is known."""
-    if len(word) < 4 or known(word):
+    """The corpus word a mistyped word most likely meant, or None when the word is known: to the
+    corpus, whole or as a compound's part, to the synonyms, or as a Danish word."""
+    if len(word) < 4 or known(word) or stem(word) in synonyms() or is_danish(word):
         return None
     limit = 1 if len(word) < 7 else 2
     best: tuple[int, int, str] | None = None
@@ -123,3 +248,60 @@ def edit_distance(a: str, b: str, limit: int) -> int:
             return limit + 1
         previous2, previous = previous, current
     return previous[-1]
+
+
+ENTRY = re.compile(
+    r"^(?P<term>[a-zæøåéü][a-zæøåéü -]*) = (?P<alternatives>[a-zæøåéü -]+(?:, [a-zæøåéü -]+)*)$"
+)
+MAX_PHRASE_WORDS = 4
+
+
+def read_vocabulary(text: str) -> list[tuple[str, list[str]]]:
+    """The search vocabulary kept in the repository (decisions/data/vocabulary.txt): one group a
+    line, `term = alternative, alternative`, `#` comments. Raises ValueError naming every line that
+    is not one."""
+    entries, problems, seen = [], [], {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = ENTRY.match(line)
+        if not match:
+            problems.append(f"line {number}: not “term = word, word” in lower case: {line[:60]!r}")
+            continue
+        term = " ".join(match["term"].split())
+        alternatives = [" ".join(item.split()) for item in match["alternatives"].split(",")]
+        members = [term, *alternatives]
+        if term in seen:
+            problems.append(f"line {number}: {term!r} is also on line {seen[term]}")
+        elif term in alternatives:
+            problems.append(f"line {number}: {term!r} lists itself")
+        elif any(len(member.split()) > MAX_PHRASE_WORDS or len(member) > 100 for member in members):
+            problems.append(
+                f"line {number}: a phrase has more than {MAX_PHRASE_WORDS} words or 100 characters"
+            )
+        else:
+            seen[term] = number
+            entries.append((term, list(dict.fromkeys(alternatives))))
+    if problems:
+        raise ValueError("\n".join(problems))
+    return entries
+
+
+def load_vocabulary(synonym_model, text: str | None = None) -> tuple[int, int]:
+    """Adds the repository's vocabulary to the synonyms staff edit in the admin: new terms are
+    created, and a term staff already have keeps its alternatives and gains the file's new ones
+    (nothing staff wrote is removed). Returns (created, extended)."""
+    entries = read_vocabulary(VOCABULARY_FILE.read_text(encoding="utf-8") if text is None else text)
+    existing = {synonym.term: synonym for synonym in synonym_model.objects.all()}
+    created = extended = 0
+    for term, alternatives in entries:
+        synonym = existing.get(term)
+        if synonym is None:
+            synonym_model.objects.create(term=term, alternatives=alternatives)
+            created += 1
+        elif missing := [item for item in alternatives if item not in synonym.alternatives]:
+            synonym.alternatives = [*synonym.alternatives, *missing]
+            synonym.save(update_fields=["alternatives"])
+            extended += 1
+    return created, extended

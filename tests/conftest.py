@@ -128,6 +128,10 @@ def _empty_cache():
     """Each test starts with an empty cache: test transactions roll back, cached figures would not."""
     from django.core.cache import cache
 
+    from decisions.vocabulary import forget_local
+
+    forget_local()  # and what this process kept of it
+
     cache.clear()
 
 

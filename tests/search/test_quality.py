@@ -16,7 +16,18 @@ from decisions.search import Filters, search
 
 EVALUATION = json.loads((Path(__file__).parent / "evaluation.json").read_text(encoding="utf-8"))
 MINIMUM_MRR = 0.85
-MINIMUM_BY_KIND: dict[str, float] = {}
+# Everyday words and questions: the targets; every other group: at least where it was before the
+# ranking by weighted coverage (issue 10), measured on this same set.
+MINIMUM_BY_KIND = {
+    "everyday": 0.85,
+    "question": 0.95,
+    "abbreviation": 1.0,
+    "citation": 0.96,
+    "compound": 0.88,
+    "phrase": 1.0,
+    "typo": 0.88,
+    "word_form": 1.0,
+}
 
 
 @pytest.fixture(scope="module")
