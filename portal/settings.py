@@ -22,6 +22,10 @@ VAR_DIR = (BASE_DIR / env_str("PORTAL_VAR_DIR", "var")).resolve()
 DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = env_secret("SECRET_KEY")
+if not SECRET_KEY and (VAR_DIR / "secret-key").is_file():
+    # The checkout's own key, which `make run` generates once: `python manage.py …` in a checkout
+    # uses it too, so that commands work without exporting anything.
+    SECRET_KEY = (VAR_DIR / "secret-key").read_text(encoding="utf-8").strip()
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(

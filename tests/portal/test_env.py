@@ -120,6 +120,27 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     assert not (tmp_path / "postgres").exists()  # it stopped before starting anything
 
 
+def test_a_checkout_s_own_secret_key_is_used_when_none_is_set(tmp_path):
+    """`make run` writes var/secret-key once; `python manage.py …` in the checkout uses it."""
+    (tmp_path / "secret-key").write_text("k3y-" + "abcdefghijklmnopqrstuvwxyz0123456789" * 2 + "\n")
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "PORTAL_VAR_DIR": str(tmp_path),
+        # Nothing to start: settings only name the servers.
+        "DATABASE_URL": "postgres://portal@127.0.0.1:1/portal",
+        "REDIS_URL": "redis://127.0.0.1:1/0",
+    }
+    script = "import django; django.setup(); from django.conf import settings; print(settings.SECRET_KEY[:4])"
+
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=BASE_DIR, env=env, capture_output=True, text=True
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "k3y-"
+
+
 def test_a_bad_setting_stops_start_up_with_its_name(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "portal.settings", "DEBUG": "perhaps"}
 

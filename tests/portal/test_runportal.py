@@ -1,3 +1,4 @@
+import io
 import os
 import signal
 import subprocess
@@ -67,3 +68,33 @@ def test_when_one_child_dies_the_rest_are_stopped_and_the_exit_code_says_so(tmp_
     assert process.returncode == 1
     assert "worker exited with code 0; stopping the rest." in output
     assert _leftovers(pid_file) == []
+
+
+def test_static_files_are_collected_only_when_a_source_changed(tmp_path, settings):
+    from portal.management.commands.runportal import collect_static_if_changed
+
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "extra.css").write_text("body { color: #111; }")
+    settings.STATIC_ROOT = tmp_path / "collected"
+    settings.STATICFILES_DIRS = [*settings.STATICFILES_DIRS, sources]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    said = io.StringIO()
+
+    collect_static_if_changed(said)
+    assert "Collecting" in said.getvalue()
+    manifest = settings.STATIC_ROOT / "staticfiles.json"
+    first = manifest.stat().st_mtime_ns
+
+    said = io.StringIO()
+    collect_static_if_changed(said)  # nothing changed: nothing done, nothing said
+    assert said.getvalue() == ""
+    assert manifest.stat().st_mtime_ns == first
+
+    (sources / "extra.css").write_text("body { color: #222; }")
+    collect_static_if_changed(said)
+    assert "Collecting" in said.getvalue()
+    assert "#222" in next(settings.STATIC_ROOT.glob("extra.*.css")).read_text()
