@@ -276,6 +276,9 @@ def main() -> None:
         if only == "operations":
             bench_operations(number)
             return
+        if only == "search":
+            bench_search(client)
+            return
         results = {name: measure(client, url.format(number=number)) for name, url in BENCHMARKS.items()}
         bench_search(client)
         bench_api(client)

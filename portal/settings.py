@@ -159,6 +159,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "Europe/Copenhagen"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Where the search's Danish lexicon (decisions/danish.py) is kept, built on first use.
+LEXICON_DIR = Path(env_str("LEXICON_DIR", str(VAR_DIR)))
 
 # Mail: EMAIL_URL, or EMAIL_HOST and friends, or one .eml file per message in $PORTAL_VAR_DIR/mail.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Principportalen <noreply@localhost>")

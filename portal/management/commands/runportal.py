@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 from contextlib import suppress
+from io import StringIO
 from pathlib import Path
 
 from django.conf import settings
@@ -32,6 +33,7 @@ class Command(BaseCommand):
             call_command("load_demo")
         if not settings.DEBUG:
             collect_static_if_changed(self.stdout)
+        call_command("build_lexicon", verbosity=0, stdout=StringIO())
         call_command("ensure_staff_login")
         python = sys.executable
         commands = {
