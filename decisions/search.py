@@ -21,7 +21,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     TextField,
     Value,
     When,
@@ -166,6 +165,7 @@ class TextQuery:
     selection: SearchQuery  # what a decision must match to be ranked at all
     widened: SearchQuery  # any group: for the snippets
     strict: bool = False
+    narrow: bool = True  # the selection is narrow enough to rank every decision it selects
 
 
 def _plain(text: str) -> SearchQuery:
@@ -248,7 +248,7 @@ def build_text_query(words: str) -> TextQuery | None:
     # contain ("kommunen"), ranking every one of them would be slow and tell nothing.
     narrowing = [group.query for group in found if group.frequency <= max(SELECTIVE, total * 0.05)]
     selection = _any(narrowing) if narrowing else _all([group.query for group in found])
-    return TextQuery(found, selection, widened)
+    return TextQuery(found, selection, widened, narrow=bool(narrowing))
 
 
 def _group(text: str, alternatives: list[SearchQuery], said: list[str], frequency: int, total: int) -> Group:
@@ -276,6 +276,7 @@ def _in_titles(texts: list[str]) -> SearchQuery | None:
 
 
 SELECTIVE = 2000
+BROAD = 1000  # how many decisions a query of common words ranks
 
 
 def len_published() -> int:
@@ -309,8 +310,12 @@ def _word_variants(word: str, lexemes: dict[str, int], base: str | None) -> tupl
             variants.append(_all([_any([_plain(part), *map(_raw, _compounds(part))]) for part in parts]))
             frequencies.append(min(lexemes.get(vocabulary.stem(part), 0) for part in parts))
         elif head := vocabulary.compound_head(word):
-            variants.append(_any([_plain(head), *map(_raw, _compounds(head))]))
-            frequencies.append(lexemes.get(vocabulary.stem(head), 0))
+            head_compounds = _compounds(head)
+            variants.append(_any([_plain(head), *map(_raw, head_compounds)]))
+            frequencies += [
+                lexemes.get(vocabulary.stem(head), 0),
+                *(lexemes.get(c, 0) for c in head_compounds),
+            ]
     return variants, max(frequencies)
 
 
@@ -411,21 +416,17 @@ def _search(query: str, filters: Filters, page_number: str | None) -> Results:
     # best are kept, and counting, the page and facets work on those ids. A query that matches
     # most of the collection ("kommune") thereby shows the CAP best, says "more than", and facets
     # name their values without counts.
-    ranked = list(_ranked(matching, text_query, matched.references).values_list("pk", "covered")[: CAP + 1])
+    ranked = _ranked(matching, text_query, matched.references, limit=CAP + 1)
     capped = len(ranked) > CAP
-    ranked = ranked[:CAP]
-    ids = [pk for pk, _covered in ranked]
-    total = len(ids)
-    ordered = _ordered(Decision.objects.filter(pk__in=ids), text_query, filters.sort, matched.references)
-    paginator = Paginator(ordered.for_list(), PAGE_SIZE)
-    paginator.count = total  # counted above, at most CAP
-    page = paginator.get_page(page_number)
+    ids = ranked[:CAP]
+    page = _page_of(_sorted(ids, filters.sort), page_number)
     _add_snippets(page, text_query.widened if text_query else None)
 
     results = Results(query, filters, page, capped=capped)
     if text_query and not text_query.strict and ranked:
-        asked = sum(1 for group in text_query.groups if group.frequency)
-        results.any_word = max(covered for _pk, covered in ranked) < asked  # none has every word
+        every = [group.query for group in text_query.groups if group.frequency]
+        # No decision has every word asked about (the index alone answers).
+        results.any_word = len(every) > 1 and not matching.filter(search_vector=_all(every)).exists()
     found, paragraph_ids = matched.found, matched.paragraph_ids
     if found and not matched.words:
         counts = paragraph_counts()  # cached; the same figures as the paragraph page
@@ -491,15 +492,14 @@ def _matching(query: str, base: QuerySet) -> Matched:
 def _score(text_query: TextQuery):
     """Relevance: the rarity-weighted share of the reader's groups a decision matches, a little
     more where it says them in the reader's own words or in its title and keywords, and
-    PostgreSQL's rank to order decisions that match the same groups. Also how many groups it matches."""
+    PostgreSQL's rank to order decisions that match the same groups."""
     groups = text_query.groups
     total = sum(group.weight for group in groups) or 1.0
     weights = [_if(group.query, group.weight / total) for group in groups]
     weights += [_if(group.literal, group.weight / total * LITERAL_BONUS) for group in groups]
     weights += [_if(group.title, group.weight / total * TITLE_BONUS) for group in groups if group.title]
     rank = SearchRank(F("search_vector"), text_query.widened, normalization=Value(1))
-    covered = [_if(group.query, 1) for group in groups]
-    return sum(weights[1:], weights[0]) + Value(RANK_WEIGHT) * rank, sum(covered[1:], covered[0])
+    return sum(weights[1:], weights[0]) + Value(RANK_WEIGHT) * rank
 
 
 def _if(query: SearchQuery, value: float) -> Case:
@@ -511,48 +511,99 @@ TITLE_BONUS = 0.3
 RANK_WEIGHT = 0.5
 
 
-def _ranked(matching: QuerySet, text_query: TextQuery | None, references: list[Reference] = ()) -> QuerySet:
-    """The matching decisions, the most relevant first, annotated with `covered`: how many of the
-    query's groups each matches. For a citation alone, the decisions in force that are about the
-    paragraph first: that cite the very subsection asked for, and that cite it first."""
+def _ranked(
+    matching: QuerySet, text_query: TextQuery | None, references: list[Reference] = (), limit: int = CAP
+) -> list[int]:
+    """The ids of the matching decisions, the most relevant first, at most `limit`. For a citation
+    alone, the decisions in force that are about the paragraph first: that cite the very subsection
+    asked for, and that cite it first."""
     if text_query is None and references:
-        return _cited_first(matching.annotate(covered=Value(0)), references)
+        return _cited_first(matching, references, limit)
     if text_query is None:
-        return matching.annotate(covered=Value(0)).in_force_first()
-    score, covered = _score(text_query)
-    return matching.annotate(score=score * STATUS_WEIGHT, covered=covered).order_by(
+        return list(matching.in_force_first().values_list("pk", flat=True)[:limit])
+    if text_query.narrow and not text_query.strict:
+        matching = Decision.objects.filter(pk__in=_shortlist(matching, text_query))
+    else:
+        # Words most decisions contain ("kommunen afgørelse"), or search syntax: rank the newest
+        # in force that match, rather than every decision in the collection.
+        matching = Decision.objects.filter(
+            pk__in=list(matching.in_force_first().values_list("pk", flat=True)[:BROAD])
+        )
+    score = _score(text_query)
+    ordered = matching.annotate(score=score * STATUS_WEIGHT).order_by(
         "-score", "status_rank", "-decided_on", "-pk"
     )
+    return list(ordered.values_list("pk", flat=True)[:limit])
 
 
-def _cited_first(queryset: QuerySet, references: list[Reference]) -> QuerySet:
+SHORTLIST = CAP + 1  # enough for the page's count to be exact up to CAP
+
+
+def _shortlist(matching: QuerySet, text_query: TextQuery) -> list[int]:
+    """The SHORTLIST decisions that match the most of the narrowing groups, by weight: each group's
+    decisions come from the full-text index alone (no decision's text is read), so that only the
+    shortlist is scored in full."""
+    limit = int(max(SELECTIVE, len_published() * 0.05))
+    weights: dict[int, float] = {}
+    for group in text_query.groups:
+        if group.frequency <= limit:
+            # The frequency is an estimate: a group that turns out common counts in the full score only.
+            found = list(matching.filter(search_vector=group.query).values_list("pk", flat=True)[: limit + 1])
+            for pk in found if len(found) <= limit else ():
+                weights[pk] = weights.get(pk, 0.0) + group.weight
+    return sorted(weights, key=lambda pk: -weights[pk])[:SHORTLIST]
+
+
+def _cited_first(queryset: QuerySet, references: list[Reference], limit: int | None = None) -> list[int]:
+    """The decisions' ids, those about the cited paragraph first: in force, citing the very
+    subsection asked for, citing the paragraph early in their list, newest. Sorted here from two
+    small queries: the citing references, and the decisions' status and date."""
     asked, exact = Q(), Q()
     for reference in references:
         paragraph = Q(paragraph__law__slug=reference.law, paragraph__section=reference.section)
         asked |= paragraph
         exact |= paragraph & Q(subsection=reference.subsection) if reference.subsection else paragraph
-    citing = ParagraphReference.objects.filter(decision=OuterRef("pk"))
-    return queryset.annotate(
-        exact=Exists(citing.filter(exact)),
-        cited_at=Subquery(citing.filter(asked).order_by("position").values("position")[:1]),
-    ).order_by("status_rank", "-exact", "cited_at", "-decided_on", "-pk")
+    about: dict[int, tuple[bool, int]] = {}
+    rows = ParagraphReference.objects.filter(asked).values_list("decision_id", "position", "subsection")
+    exact_ids = set(ParagraphReference.objects.filter(exact).values_list("decision_id", flat=True))
+    for decision_id, position, _subsection in rows:
+        previous = about.get(decision_id, (False, position))
+        about[decision_id] = (decision_id in exact_ids, min(position, previous[1]))
+    decisions = queryset.order_by().values_list("pk", "status_rank", "decided_on")
+    ordered = sorted(
+        decisions,
+        key=lambda row: (
+            row[1],
+            not about.get(row[0], (False, 0))[0],
+            about.get(row[0], (False, 0))[1],
+            -row[2].toordinal(),
+            -row[0],
+        ),
+    )
+    return [row[0] for row in ordered[:limit]]
 
 
-def _ordered(
-    matching: QuerySet, text_query: TextQuery | None, sort: str, references: list[Reference] = ()
-) -> QuerySet:
+def _sorted(ids: list[int], sort: str) -> list[int]:
+    """The ranked ids as the reader asked them sorted: by relevance (as ranked), newest or oldest."""
     if sort == "newest":
-        return matching.order_by("-decided_on", "-pk")
-    if sort == "oldest":
-        return matching.order_by("decided_on", "pk")
-    if text_query is not None:
-        score, _covered = _score(text_query)
-        return matching.annotate(score=score * STATUS_WEIGHT).order_by(
-            "-score", "status_rank", "-decided_on", "-pk"
+        return list(
+            Decision.objects.filter(pk__in=ids).order_by("-decided_on", "-pk").values_list("pk", flat=True)
         )
-    if references:
-        return _cited_first(matching, references)
-    return matching.in_force_first()
+    if sort == "oldest":
+        return list(
+            Decision.objects.filter(pk__in=ids).order_by("decided_on", "pk").values_list("pk", flat=True)
+        )
+    return ids
+
+
+def _page_of(ids: list[int], page_number: str | None) -> Page:
+    """A page of the ids, as the decisions a list shows, in the ids' order."""
+    page = Paginator(ids, PAGE_SIZE).get_page(page_number)
+    decisions = {
+        decision.pk: decision for decision in Decision.objects.filter(pk__in=page.object_list).for_list()
+    }
+    page.object_list = [decisions[pk] for pk in page.object_list if pk in decisions]
+    return page
 
 
 def ranked_ids(raw_query: str, base: QuerySet) -> list[int]:
@@ -563,8 +614,7 @@ def ranked_ids(raw_query: str, base: QuerySet) -> list[int]:
     if number and (ids := list(base.filter(number__in={query, query.upper()}).values_list("pk", flat=True))):
         return ids
     matched = _matching(query, base)
-    ranked = _ranked(matched.queryset, matched.text_query, matched.references)
-    return list(ranked.values_list("pk", flat=True)[:CAP])
+    return _ranked(matched.queryset, matched.text_query, matched.references)
 
 
 def _with_paragraph_signs(query: str, parser) -> str:

@@ -190,14 +190,20 @@ def compound_parts(word: str) -> tuple[str, str] | None:
     return None
 
 
+# Endings that are also words in the lexicon ("else", "skab"): never a compound's part of their own.
+SUFFIXES = frozenset({"else", "skab", "hed", "ende", "ning", "ring", "sion", "tion", "isme"})
+
+
 def compound_head(word: str) -> str | None:
     """For a compound the corpus does not have in full, the part it has, when the other is a Danish
     word: the last part first (ankefrist → frist, found in klagefrist; deltidssygemeldt →
     sygemeldt), since a compound names a kind of its last part; else the first (depositumlån →
     depositum)."""
 
-    def has(part: str) -> bool:
-        return len(part) >= 4 and (stem(part) in lexemes() or bool(compounds_with(part, limit=1)))
+    def has(part: str) -> bool:  # a real word (not a suffix such as -ning) the corpus has, or its compounds
+        if len(part) < 4 or not is_danish(part) or part in SUFFIXES:
+            return False
+        return stem(part) in lexemes() or bool(compounds_with(part, limit=1))
 
     def danish_word(part: str) -> bool:
         return is_danish(part) or (part[-1] in "se" and is_danish(part[:-1]))
