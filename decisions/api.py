@@ -56,6 +56,7 @@ from decisions.serializers import (
     iso,
     with_related,
 )
+from portal.addresses import absolute, this_request
 from portal.api import (
     BIGINT,
     ConditionalGetMixin,
@@ -533,7 +534,7 @@ class ChangesView(ConditionalGetMixin, StrictParametersMixin, APIView):
             {
                 "results": results,
                 "cursor": cursor,
-                "next": replace_query_param(request.build_absolute_uri(), "since", cursor),
+                "next": replace_query_param(this_request(request), "since", cursor),
                 "has_more": has_more,
             }
         )
@@ -560,7 +561,7 @@ def _result(request: HttpRequest, decision: Decision) -> dict:
         "title": decision.title,
         "status": decision.status,
         "decided_on": decision.decided_on,
-        "url": request.build_absolute_uri(decision.get_absolute_url()),
+        "url": absolute(decision.get_absolute_url()),
         "summary": decision.summary,
         "snippet": str(getattr(decision, "snippet", "")),
     }
@@ -652,7 +653,7 @@ class SearchView(ConditionalGetMixin, StrictParametersMixin, APIView):
                 return None
             params = request.query_params.copy()
             params["page"] = number
-            return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+            return absolute(f"{request.path}?{params.urlencode()}")
 
         return Response(
             {

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 
 from decisions.api import DecisionFilter
 from decisions.models import Decision, Paragraph, last_change
+from portal.addresses import absolute
 from portal.api import conditional
 from portal.guard import xml_safe
 from portal.ratelimit import limited
@@ -89,15 +90,18 @@ class DecisionsFeed(Feed):
             paragraph_ids, _subsection = filters["paragraph"]
             paragraph = Paragraph.objects.filter(pk__in=paragraph_ids).select_related("law").first()
             if paragraph is not None:
-                return paragraph.get_absolute_url()
+                return absolute(paragraph.get_absolute_url())
         elif "law" in filters:
-            return filters["law"].get_absolute_url()
+            return absolute(filters["law"].get_absolute_url())
         elif "area" in filters:
-            return filters["area"].get_absolute_url()
-        return reverse("decisions:newest")
+            return absolute(filters["area"].get_absolute_url())
+        return absolute(reverse("decisions:newest"))
 
     def feed_url(self, filters: dict) -> str:
-        return self.full_path
+        return absolute(self.full_path)
+
+    def item_link(self, decision: Decision) -> str:
+        return absolute(decision.get_absolute_url())
 
     def subtitle(self, filters: dict) -> str:
         return _("Ankestyrelsen's principle decisions, newest first.")

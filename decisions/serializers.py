@@ -16,6 +16,7 @@ from rest_framework import serializers
 
 from decisions.citations import Reference, display_section, format_reference
 from decisions.models import NO_DECISIONS, Area, Law, Paragraph, Relation, Status
+from portal.addresses import absolute
 
 INCOMING = {
     Relation.Kind.REPLACES: "replaced_by",
@@ -29,7 +30,7 @@ class Links:
     """Absolute URLs for one request, from one `reverse()` per kind of page rather than per row."""
 
     def __init__(self, request: HttpRequest) -> None:
-        self.base = request.build_absolute_uri("/").rstrip("/")
+        self.base = absolute("")  # portal/addresses.py: SITE_URL, whichever host the request came to
         self._decision = self._pattern("decisions:detail", "12-19")
         self._paragraph = self._pattern("decisions:paragraph", "LAW", "99999")
         self._api_decision = self._pattern("api:decision-detail", "12-19")

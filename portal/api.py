@@ -29,6 +29,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.utils.urls import replace_query_param
 
 from portal import ratelimit
+from portal.addresses import this_request
 from portal.guard import contains_forbidden, parse_int
 from portal.models import ApiKey, hash_key
 
@@ -299,7 +300,7 @@ class KeysetPagination(BasePagination):
     def get_next_link(self) -> str | None:
         if self.next_cursor is None:
             return None
-        return replace_query_param(self.request.build_absolute_uri(), "cursor", self.next_cursor)
+        return replace_query_param(this_request(self.request), "cursor", self.next_cursor)
 
     def get_paginated_response(self, data) -> Response:
         return Response({"next": self.get_next_link(), "results": data})

@@ -128,9 +128,11 @@ def _empty_cache():
     """Each test starts with an empty cache: test transactions roll back, cached figures would not."""
     from django.core.cache import cache
 
+    from decisions.citations import forget_parser
     from decisions.vocabulary import forget_local
 
-    forget_local()  # and what this process kept of it
+    forget_local()  # and what this process kept of it: the corpus's words, and the laws' names
+    forget_parser()
 
     cache.clear()
 

@@ -103,7 +103,7 @@ def test_a_decision_page_shows_summary_practice_note_paragraphs_relations_both_w
     assert '<span class="relation-label">Erstatter</span> <a href="/principafgoerelser/C-16-99/">' in html
     assert '<span class="relation-label">Se også</span> <a href="/principafgoerelser/3-22/">' in html
     assert 'value="Ankestyrelsens principafgørelse 12-19"' in html
-    assert 'value="http://127.0.0.1:8000/principafgoerelser/12-19/"' in html
+    assert 'value="http://testserver/principafgoerelser/12-19/"' in html  # SITE_URL
     assert "<li>merudgifter</li>" in html
     assert "ikke længere gældende" not in html.split("<h1>")[0]
 
