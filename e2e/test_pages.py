@@ -2,6 +2,8 @@
 gone wrong in the browser, no critical or serious axe-core violation, no sideways scrolling, and a
 screenshot of each width in var/e2e/screenshots."""
 
+import re
+
 import pytest
 
 # The nine laws the migrations seed (test_every_law_is_visited notices a tenth).
@@ -109,3 +111,34 @@ def test_admin_page(open_tab, admin_state, admin_pages, name):
     tab = open_tab(storage_state=admin_state)
     tab.goto(admin_pages[name])
     look(tab, name, fit=(1280,), fit_boxes=(1280,))
+
+
+def test_api_docs_with_an_operation_open_tried_and_the_authorize_dialog(open_tab):
+    """Swagger UI renders most of its page as it is used: axe on each state a reader reaches."""
+    tab = open_tab()
+    page = tab.page
+    tab.goto("/api/docs/")
+    failures = []
+
+    listing = "#operations-decisions-decisions_list"
+    page.click(f"{listing} .opblock-summary-control")
+    page.wait_for_selector(f"{listing} .parameters", state="attached")
+    failures.append(tab.axe_failures("api-docs, an operation open"))
+
+    one = "#operations-decisions-decisions_retrieve"
+    page.click(f"{one} .opblock-summary-control")
+    with page.expect_response(re.compile(r"/api/v1/decisions/24-19/$")) as answer:
+        page.click(f"{one} .execute")
+    assert answer.value.status == 200
+    page.wait_for_selector(f"{one} .live-responses-table", state="attached")
+    failures.append(tab.axe_failures("api-docs, an operation tried"))
+    tab.screenshot("api-docs-tried")
+
+    page.click(".btn.authorize")
+    page.wait_for_selector(".modal-ux", state="visible")
+    failures.append(tab.axe_failures("api-docs, the Authorize dialog"))
+    page.click(".modal-ux .close-modal")
+
+    failures = [failure for failure in failures if failure] + tab.problems
+    tab.problems.clear()
+    assert not failures, "\n".join(failures)

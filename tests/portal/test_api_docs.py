@@ -14,6 +14,7 @@ def test_the_docs_page_says_its_language_and_loads_our_theme(client):
     assert html.startswith("<!DOCTYPE html>")
     assert '<html lang="da">' in html
     assert "portal/css/api-docs.css" in html
+    assert "portal/js/api-docs.js" in html
     # The site's CSP allows neither inline styles nor inline scripts.
     assert "<style" not in html
     assert "<script>" not in html
