@@ -186,6 +186,11 @@ class Tab:
         """axe-core's violations on the page as it is now, all impacts."""
         if not self.page.evaluate("() => typeof window.axe === 'object'"):
             self.page.add_script_tag(url=AXE_PATH)
+        # Colours in mid-transition (Swagger UI's buttons fade) are not the page's colours.
+        self.page.wait_for_function(
+            """() => document.getAnimations().every(animation => animation.playState !== 'running'
+                 || animation.effect.getComputedTiming().endTime === Infinity)"""
+        )
         return self.page.evaluate(
             """async () => {
               const results = await axe.run(document, {resultTypes: ['violations']});
