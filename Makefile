@@ -4,9 +4,10 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check --quiet
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
+E2E := $(VENV)/.e2e-installed
 VAR_DIR := $(or $(PORTAL_VAR_DIR),var)
 
-.PHONY: run test bench lint fmt messages clean backup restore
+.PHONY: run test e2e bench lint fmt messages clean backup restore
 
 # The checkout's own secret key, generated once, unless SECRET_KEY or SECRET_KEY_FILE is set.
 WITH_SECRET = if [ -z "$$SECRET_KEY$$SECRET_KEY_FILE" ]; then \
@@ -34,6 +35,16 @@ restore: $(RUNTIME)
 test: $(DEV) messages
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Browser tests in e2e/ (Playwright on the machine's Chromium, axe-core for accessibility) against
+# a live server with the demo data, on embedded servers of their own in var/e2e. Screenshots go to
+# var/e2e/screenshots. CHROMIUM=/path/to/chromium for another browser binary.
+AXE_CORE_VERSION := 4.14.1
+E2E_DIR := var/e2e
+AXE := $(E2E_DIR)/node_modules/axe-core/.installed-$(AXE_CORE_VERSION)
+
+e2e: $(E2E) $(AXE) messages
+	$(PY) -m pytest e2e $(PYTEST_ARGS)
+
 bench: $(DEV) messages
 	$(PY) bench/run.py
 
@@ -60,6 +71,16 @@ $(RUNTIME): requirements.txt | $(VENV)/bin/python
 
 $(DEV): requirements.txt requirements-dev.txt $(RUNTIME)
 	$(PIP) install -r requirements-dev.txt
+	touch $@
+
+$(E2E): requirements-e2e.txt $(DEV)
+	$(PIP) install -r requirements-e2e.txt
+	touch $@
+
+# axe-core from npm at an exact version, into a git-ignored folder; the tests inject it from there.
+$(AXE):
+	npm install --prefix $(E2E_DIR) --no-save --no-audit --no-fund --no-package-lock --loglevel=error \
+	    axe-core@$(AXE_CORE_VERSION)
 	touch $@
 
 clean:

@@ -11,6 +11,7 @@ from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from decisions.models import Law
 from portal import health
 from portal.guard import UnsafeInput
 
@@ -32,7 +33,9 @@ RETRY_AFTER_OUTAGE = 10  # seconds: about the time the embedded database needs t
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html")
+    # Every law one click from the front page: law, paragraph, decision in three.
+    laws = Law.objects.only("slug", "short_name", "abbreviation")
+    return render(request, "portal/home.html", {"laws": laws})
 
 
 @require_safe
