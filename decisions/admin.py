@@ -195,7 +195,7 @@ class RelationInline(admin.TabularInline):
     extra = 0
     fields = ["kind", "target", "note"]
     autocomplete_fields = ["target"]
-    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 50})}}
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 32})}}
     verbose_name = _("relation to another decision")
     verbose_name_plural = _("relations to other decisions (this decision replaces, changes or points to)")
 

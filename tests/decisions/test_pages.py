@@ -272,6 +272,9 @@ def test_counts_show_a_partly_changed_decision_as_applying_in_part_not_as_nothin
         assert "1 delvist ændret" in sel_100
         assert "(4 i alt)" in sel_100
 
+    html = _text(client.get("/principafgoerelser/lov/serviceloven/108/"))
+    assert "1 principafgørelse, delvist ændret: den gælder delvist." in html
+
 
 def test_a_paragraph_without_decisions_has_a_page_that_says_so_and_links_the_law(client):
     DecisionFactory(citations="SEL § 9")
