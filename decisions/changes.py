@@ -20,7 +20,10 @@ def cursor_gone(position: int) -> bool:
     beyond the next position, or in a span that a restore from backup undid."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT %s > pg_snapshot_xmax(pg_current_snapshot())::text::bigint + decisions_feed_shift() "
+            # A snapshot's xmax is one past the latest *completed* transaction, so this transaction's
+            # own id (a position the feed shows it, settled for itself) may lie beyond it.
+            "SELECT %s > GREATEST(pg_snapshot_xmax(pg_current_snapshot())::text::bigint, "
+            "pg_current_xact_id_if_assigned()::text::bigint + 1) + decisions_feed_shift() "
             "OR EXISTS (SELECT 1 FROM decisions_feedgap WHERE %s > after AND %s < before)",
             [position, position, position],
         )

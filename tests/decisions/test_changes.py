@@ -264,3 +264,22 @@ def test_law_rename_moves_updated_at_of_its_decisions(client, committed_db):
 
     assert after["paragraphs"][0]["citation"] == "lov om social service § 100"
     assert after["updated_at"] > before["updated_at"]
+
+
+@pytest.mark.django_db
+def test_a_position_of_this_transaction_is_not_gone_while_an_older_transaction_still_runs():
+    """A snapshot's xmax is one past the latest completed transaction: with an older transaction
+    still running, this transaction's own id lies beyond it, yet the feed has shown it."""
+    from decisions.changes import cursor_gone
+    from decisions.models import DecisionChange
+
+    with psycopg.connect(database_url(connection.settings_dict)) as older:
+        older.execute("SELECT pg_current_xact_id()")  # begins, takes an id, and keeps running
+        DecisionFactory(number="4-21")
+        position = DecisionChange.objects.get(number="4-21").xid
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
+            assert position >= cursor.fetchone()[0]  # the situation this test is about
+
+        assert not cursor_gone(position)
+        assert cursor_gone(position + 1000)
