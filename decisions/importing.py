@@ -18,6 +18,7 @@ from django.db.models import Prefetch
 from django.utils import timezone, translation
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from decisions import vocabulary
 from decisions.citations import CitationError, Reference, format_reference, get_parser, split_section
 from decisions.models import (
     MAX_NOTE,
@@ -442,6 +443,7 @@ def import_rows(rows: list[Row], progress: Callable[[int], None] = lambda _n: No
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE decisions_decision, decisions_paragraphreference, decisions_relation")
     decisions_changed()
+    transaction.on_commit(vocabulary.forget_corpus)  # new words for the search's compounds and typos
     return result
 
 

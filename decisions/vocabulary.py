@@ -43,6 +43,13 @@ def forget_local() -> None:
     _local.clear()
 
 
+def forget_corpus() -> None:
+    """After an import: the corpus's words are read anew on the next search, here and elsewhere
+    (other processes within LOCAL_SECONDS)."""
+    cache.delete_many(["decisions:lexemes", "decisions:words"])
+    forget_local()
+
+
 @lru_cache(maxsize=20000)
 def stem(word: str) -> str:
     """The lexeme PostgreSQL's `danish` configuration makes of a word (the same Snowball stemmer)."""
