@@ -18,6 +18,8 @@ from django.db.models import (
     Exists,
     F,
     FloatField,
+    Max,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -276,7 +278,7 @@ def _in_titles(texts: list[str]) -> SearchQuery | None:
 
 
 SELECTIVE = 2000
-BROAD = 1000  # how many decisions a query of common words ranks
+BROAD = 400  # how many decisions a query of common words ranks: the newest in force
 
 
 def len_published() -> int:
@@ -556,31 +558,28 @@ def _shortlist(matching: QuerySet, text_query: TextQuery) -> list[int]:
 
 def _cited_first(queryset: QuerySet, references: list[Reference], limit: int | None = None) -> list[int]:
     """The decisions' ids, those about the cited paragraph first: in force, citing the very
-    subsection asked for, citing the paragraph early in their list, newest. Sorted here from two
-    small queries: the citing references, and the decisions' status and date."""
-    asked, exact = Q(), Q()
+    subsection asked for, citing the paragraph early in their list, newest. One query: the
+    decisions joined to their references to the paragraph, grouped."""
+    paragraphs = {
+        (law, section): pk
+        for pk, law, section in Paragraph.objects.filter(
+            law__slug__in={reference.law for reference in references}
+        ).values_list("pk", "law__slug", "section")
+        if (law, section) in {(reference.law, reference.section) for reference in references}
+    }
+    if not paragraphs:
+        return []
+    exact = Q()
     for reference in references:
-        paragraph = Q(paragraph__law__slug=reference.law, paragraph__section=reference.section)
-        asked |= paragraph
-        exact |= paragraph & Q(subsection=reference.subsection) if reference.subsection else paragraph
-    about: dict[int, tuple[bool, int]] = {}
-    rows = ParagraphReference.objects.filter(asked).values_list("decision_id", "position", "subsection")
-    exact_ids = set(ParagraphReference.objects.filter(exact).values_list("decision_id", flat=True))
-    for decision_id, position, _subsection in rows:
-        previous = about.get(decision_id, (False, position))
-        about[decision_id] = (decision_id in exact_ids, min(position, previous[1]))
-    decisions = queryset.order_by().values_list("pk", "status_rank", "decided_on")
-    ordered = sorted(
-        decisions,
-        key=lambda row: (
-            row[1],
-            not about.get(row[0], (False, 0))[0],
-            about.get(row[0], (False, 0))[1],
-            -row[2].toordinal(),
-            -row[0],
-        ),
-    )
-    return [row[0] for row in ordered[:limit]]
+        if (pk := paragraphs.get((reference.law, reference.section))) is not None:
+            same = Q(references__paragraph_id=pk)
+            exact |= same & Q(references__subsection=reference.subsection) if reference.subsection else same
+    asked = Q(references__paragraph_id__in=list(paragraphs.values()))
+    ordered = queryset.annotate(
+        cited_at=Min("references__position", filter=asked),
+        exact=Max(Case(When(exact, then=Value(1)), default=Value(0)), filter=asked),
+    ).order_by("status_rank", "-exact", "cited_at", "-decided_on", "-pk")
+    return list(ordered.values_list("pk", flat=True)[:limit])
 
 
 def _sorted(ids: list[int], sort: str) -> list[int]:

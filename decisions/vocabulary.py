@@ -8,6 +8,7 @@ Corpus figures are computed from the published decisions and cached; no `pg_trgm
 import bisect
 import re
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from functools import lru_cache
@@ -21,22 +22,35 @@ from decisions import danish
 from decisions.models import Decision, Synonym
 
 CACHE_SECONDS = 3600
-LOCAL_SECONDS = 60  # how long a process keeps what it read from the shared cache
+LOCAL_SECONDS = 5  # how often a process asks whether what it read from the shared cache changed
 WORD = re.compile(r"[a-zæøåéü]+(?:-[a-zæøåéü]+)*")
 VOCABULARY_FILE = Path(__file__).resolve().parent / "data" / "vocabulary.txt"
 _stemmer = snowballstemmer.stemmer("danish")
 _local: dict[str, tuple[float, object]] = {}
 
 
-def _kept(name: str, load: Callable[[], object]) -> object:
-    """`load()` from the shared cache, kept in this process for LOCAL_SECONDS: a search asks for
-    the corpus's words many times, and unpickling them each time would cost more than the search."""
+def _kept(name: str, load: Callable[[], object], key: str) -> object:
+    """`load()` from the shared cache `key`, kept in this process: a search asks for the corpus's
+    words many times, and unpickling them each time would cost more than the search. Every
+    LOCAL_SECONDS the small stamp stored beside the value is compared, and the value is read again
+    only when it was computed anew (after an import, a change of synonyms, or its expiry)."""
     now = time.monotonic()
     kept = _local.get(name)
-    if kept is None or now - kept[0] > LOCAL_SECONDS:
-        kept = (now, load())
-        _local[name] = kept
-    return kept[1]
+    if kept is not None and now - kept[0] <= LOCAL_SECONDS:
+        return kept[2]
+    stamp = cache.get(f"{key}:stamp")
+    if kept is None or stamp is None or stamp != kept[1]:
+        value = load()
+        cache.add(f"{key}:stamp", uuid.uuid4().hex, CACHE_SECONDS)  # a value stored without one
+        kept = (now, cache.get(f"{key}:stamp"), value)
+    else:
+        kept = (now, kept[1], kept[2])
+    _local[name] = kept
+    return kept[2]
+
+
+def _store(key: str, value: object) -> None:
+    cache.set_many({key: value, f"{key}:stamp": uuid.uuid4().hex}, CACHE_SECONDS)
 
 
 def forget_local() -> None:
@@ -46,7 +60,7 @@ def forget_local() -> None:
 def forget_corpus() -> None:
     """After an import: the corpus's words are read anew on the next search, here and elsewhere
     (other processes within LOCAL_SECONDS)."""
-    cache.delete_many(["decisions:lexemes", "decisions:words"])
+    cache.delete_many(["decisions:lexemes", "decisions:lexemes:stamp", "decisions:words"])
     forget_local()
 
 
@@ -58,7 +72,7 @@ def stem(word: str) -> str:
 
 def lexemes() -> dict[str, int]:
     """Every lexeme of the published decisions with the number of decisions it occurs in."""
-    return _kept("lexemes", _lexemes)
+    return _kept("lexemes", _lexemes, "decisions:lexemes")
 
 
 def _lexemes() -> dict[str, int]:
@@ -70,7 +84,7 @@ def _lexemes() -> dict[str, int]:
                 "'SELECT search_vector FROM decisions_decision WHERE is_published')"
             )
             found = dict(cursor.fetchall())
-        cache.set("decisions:lexemes", found, CACHE_SECONDS)
+        _store("decisions:lexemes", found)
     return found
 
 
@@ -90,7 +104,7 @@ def words() -> dict[str, int]:
 def synonyms() -> dict[str, set[str]]:
     """Each term and alternative, by its stemmed words ("kørestole" finds "kørestol"), mapped to
     all the others it means the same as."""
-    return _kept("synonyms", _synonyms)
+    return _kept("synonyms", _synonyms, "decisions:synonyms:stemmed")
 
 
 def _synonyms() -> dict[str, set[str]]:
@@ -101,7 +115,7 @@ def _synonyms() -> dict[str, set[str]]:
             group = {synonym.term, *synonym.alternatives}
             for member in group:
                 found.setdefault(stem_phrase(member), set()).update(group - {member})
-        cache.set("decisions:synonyms:stemmed", found, CACHE_SECONDS)
+        _store("decisions:synonyms:stemmed", found)
     return found
 
 
@@ -110,7 +124,7 @@ def stem_phrase(phrase: str) -> str:
 
 
 def forget_synonyms(**_kwargs) -> None:
-    cache.delete("decisions:synonyms:stemmed")
+    cache.delete_many(["decisions:synonyms:stemmed", "decisions:synonyms:stemmed:stamp"])
     _local.pop("synonyms", None)
 
 
@@ -155,7 +169,7 @@ class _Sorted:
 
 
 def _sorted() -> _Sorted:
-    return _kept("sorted-lexemes", lambda: _Sorted(lexemes()))
+    return _kept("sorted-lexemes", lambda: _Sorted(lexemes()), "decisions:lexemes")
 
 
 MIN_PART = 3
