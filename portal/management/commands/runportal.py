@@ -37,7 +37,8 @@ class Command(BaseCommand):
         call_command("ensure_staff_login")
         python = sys.executable
         commands = {
-            "web": [python, "manage.py", "runserver", addr],
+            # The checks ran with migrate above; the server need not run them again.
+            "web": [python, "manage.py", "runserver", "--skip-checks", addr],
             "worker": [python, "-m", "celery", "-A", "portal", "worker", "-l", "INFO", "--concurrency", "2"],
             "beat": [python, "-m", "celery", "-A", "portal", "beat", "-l", "INFO"],
         }
