@@ -1,6 +1,6 @@
 from axes import admin as axes_admin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.db import transaction
 from django.db.models import Count, Max, Q
@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from portal import outbox
 from portal.guard import GuardedModelForm, parse_int
-from portal.models import ApiClient, ApiKey
+from portal.models import ApiClient, ApiKey, OutgoingMail
 
 admin.site.site_header = _("Principportalen administration")
 admin.site.site_title = _("Principportalen administration")
@@ -126,4 +127,50 @@ class ApiKeyAdmin(admin.ModelAdmin):
         count = queryset.filter(revoked_at=None).update(revoked_at=timezone.now())
         self.message_user(
             request, ngettext("%(count)d key revoked.", "%(count)d keys revoked.", count) % {"count": count}
+        )
+
+
+@admin.register(OutgoingMail)
+class OutgoingMailAdmin(admin.ModelAdmin):
+    """The outbox, for staff: what was sent to whom and when, what failed and why, and sending a
+    failed message again. Read-only otherwise: a message is what was queued."""
+
+    list_display = ["created_at", "kind", "to", "subject", "state", "attempts", "sent_at"]
+    list_filter = ["state", "kind"]
+    search_fields = ["to", "key", "subject"]
+    date_hierarchy = "created_at"
+    actions = ["send_again"]
+    readonly_fields = [
+        "key",
+        "kind",
+        "to",
+        "from_email",
+        "subject",
+        "state",
+        "attempts",
+        "created_at",
+        "next_attempt_at",
+        "sent_at",
+        "message_id",
+        "last_error",
+        "headers",
+        "body_text",
+        "body_html",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("Send the selected failed messages again"), permissions=["change"])
+    def send_again(self, request: HttpRequest, queryset) -> None:
+        count = outbox.send_again(list(queryset))
+        self.message_user(
+            request,
+            ngettext("%(count)d message queued again.", "%(count)d messages queued again.", count)
+            % {"count": count},
+            messages.SUCCESS if count else messages.WARNING,
         )

@@ -90,3 +90,52 @@ class ApiKey(models.Model):
         if self.last_used_at is None or (now - self.last_used_at).total_seconds() > LAST_USED_PRECISION:
             ApiKey.objects.filter(pk=self.pk).update(last_used_at=now)
             self.last_used_at = now
+
+
+class OutgoingMail(models.Model):
+    """One message in the outbox (portal/outbox.py): queued once per idempotency key, sent by Celery,
+    retried while the failure is temporary, never sent twice by a retried task."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    key = models.CharField(
+        _("idempotency key"),
+        max_length=200,
+        unique=True,
+        help_text=_(
+            "What the message is, once: e.g. hotline.receipt:<question>, digest:<subscriber>:<period>."
+        ),
+    )
+    kind = models.CharField(_("kind"), max_length=60, db_index=True)
+    to = models.EmailField(_("to"), max_length=254)
+    from_email = models.CharField(_("from"), max_length=300)
+    subject = models.CharField(_("subject"), max_length=300)
+    body_text = models.TextField(_("text"))
+    body_html = models.TextField(_("HTML"), blank=True)
+    headers = models.JSONField(_("extra headers"), default=dict, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    lease_until = models.DateTimeField(_("sending until"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("outgoing mail")
+        verbose_name_plural = _("outgoing mail")
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at", "id"], name="outbox_due", condition=models.Q(state="queued")
+            ),
+            models.Index(fields=["lease_until"], name="outbox_leased", condition=models.Q(state="sending")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.to} ({self.get_state_display()})"

@@ -159,6 +159,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "Europe/Copenhagen"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    # Mail whose worker died mid-batch, or whose retry is due (portal/outbox.py).
+    "sweep-outbox": {"task": "portal.tasks.sweep_outbox", "schedule": 60.0},
+}
 # Where the search's Danish lexicon (decisions/danish.py) is kept, built on first use.
 LEXICON_DIR = Path(env_str("LEXICON_DIR", str(VAR_DIR)))
 
