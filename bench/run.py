@@ -214,6 +214,12 @@ def bench_operations(number: str) -> None:
     bench_backup()
 
 
+def bench_mail() -> None:
+    from bench.mail import bench_mail as run
+
+    run()
+
+
 def load_decisions() -> float:
     """Replaces the bench database's decisions with DECISIONS generated ones; returns the import seconds."""
     with connection.cursor() as cursor:
@@ -279,10 +285,14 @@ def main() -> None:
         if only == "search":
             bench_search(client)
             return
+        if only == "mail":
+            bench_mail()
+            return
         results = {name: measure(client, url.format(number=number)) for name, url in BENCHMARKS.items()}
         bench_search(client)
         bench_api(client)
     bench_operations(number)
+    bench_mail()
     baseline = statistics.median(results["baseline: bare view"])
     print(f"{'page (' + str(DECISIONS) + ' decisions)':<24} {'p50 ms':>8} {'p95 ms':>8} {'ratio p50':>10}")
     for name, timings in results.items():

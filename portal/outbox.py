@@ -22,7 +22,7 @@ from email.utils import make_msgid
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.core.mail.utils import DNS_NAME
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -64,7 +64,8 @@ def queue_message(
         ],
         ignore_conflicts=True,  # the same key twice: one message
     )
-    transaction.on_commit(_wake_sender)
+    if not any(entry[1] is _wake_sender for entry in connection.run_on_commit):  # once per transaction
+        transaction.on_commit(_wake_sender)
     return OutgoingMail.objects.get(key=key)
 
 

@@ -1,3 +1,4 @@
+import contextlib
 import os
 import signal
 import subprocess
@@ -42,16 +43,13 @@ def service_env(**extra: str) -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
-    """A real Celery worker process on the real Redis, reading the test database."""
+def start_worker(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen, str]:
+    """Starts a real Celery worker process (solo pool) on the real Redis; returns it and its name
+    once it answers a ping."""
     from portal.celery import app
 
     name = f"pytest-{uuid.uuid4().hex[:8]}@localhost"
-    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
-    with django_db_blocker.unblock():
-        env = service_env()
-    with open(log_path, "w") as log:
+    with open(log_path, "a") as log:
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -74,19 +72,51 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    deadline = time.monotonic() + 60
+    while not app.control.ping(destination=[name], timeout=0.5):
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop_worker(process)
+            pytest.fail(f"The Celery worker did not start:\n{log_path.read_text()}")
+    return process, name
+
+
+def stop_worker(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
     try:
-        deadline = time.monotonic() + 60
-        while not app.control.ping(destination=[name], timeout=0.5):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"The Celery worker did not start:\n{log_path.read_text()}")
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@pytest.fixture
+def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A real Celery worker process on the real Redis, reading the test database."""
+    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
+    with django_db_blocker.unblock():
+        env = service_env()
+    process, name = start_worker(env, log_path)
+    try:
         yield name
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop_worker(process)
+
+
+@pytest.fixture
+def later(monkeypatch):
+    """Moves the mail outbox's clock forward: `later(minutes=11)`."""
+    import datetime
+
+    from portal import outbox
+
+    moment = [outbox.now()]
+    monkeypatch.setattr(outbox, "now", lambda: moment[0])
+
+    def advance(**delta) -> None:
+        moment[0] += datetime.timedelta(**delta)
+
+    return advance
 
 
 @pytest.fixture
@@ -145,6 +175,7 @@ def committed_db(django_db_setup, django_db_blocker):
     from django.test.utils import setup_databases
 
     from decisions.models import Decision, DecisionChange
+    from portal.models import OutgoingMail
 
     if not connection.settings_dict["NAME"].startswith("test_"):
         # pytest-django sets the test database up only when a collected test asks for `db`; a
@@ -158,6 +189,7 @@ def committed_db(django_db_setup, django_db_blocker):
             Decision.objects.all().delete()
             DecisionChange.objects.all().delete()
             Decision.history.all().delete()
+            OutgoingMail.objects.all().delete()
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

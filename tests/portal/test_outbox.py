@@ -1,6 +1,5 @@
 """The outbox against a real SMTP server on loopback (aiosmtpd, started by the test)."""
 
-import datetime
 import email
 from email import policy
 
@@ -46,18 +45,6 @@ def smtp(settings, unused_tcp_port):
     }
     yield server
     controller.stop()
-
-
-@pytest.fixture
-def later(monkeypatch):
-    """Moves the outbox's clock forward."""
-    moment = [outbox.now()]
-    monkeypatch.setattr(outbox, "now", lambda: moment[0])
-
-    def advance(**delta) -> None:
-        moment[0] += datetime.timedelta(**delta)
-
-    return advance
 
 
 def test_a_message_is_delivered_once_rendered_from_its_templates(smtp):
