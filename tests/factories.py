@@ -3,7 +3,7 @@ import datetime
 import factory
 
 from decisions.citations import get_parser
-from decisions.models import Area, Decision, Relation, Status
+from decisions.models import Area, Decision, Law, Paragraph, Relation, Status
 
 
 class DecisionFactory(factory.django.DjangoModelFactory):
@@ -35,3 +35,40 @@ class DecisionFactory(factory.django.DjangoModelFactory):
 
 def replace(new: Decision, old: Decision) -> Relation:
     return Relation.objects.create(source=new, target=old, kind=Relation.Kind.REPLACES)
+
+
+class AreaFactory(factory.django.DjangoModelFactory):
+    """An area beside the four that migrations seed."""
+
+    class Meta:
+        model = Area
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"omraade-{n}")
+    name = factory.Sequence(lambda n: f"Område {n}")
+    order = factory.Sequence(lambda n: 10 + n)
+
+
+class LawFactory(factory.django.DjangoModelFactory):
+    """A law beside the seeded ones (serviceloven, aktivloven …): its own slug and abbreviation."""
+
+    class Meta:
+        model = Law
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"testloven-{n}")
+    title = factory.Sequence(lambda n: f"Lov om test nr. {n}")
+    short_name = factory.Sequence(lambda n: f"testloven {n}")
+    abbreviation = factory.Sequence(lambda n: f"TL{n}")
+    area = factory.LazyFunction(lambda: Area.objects.get(slug="social"))
+
+
+class ParagraphFactory(factory.django.DjangoModelFactory):
+    """A paragraph of a seeded law (serviceloven unless told), by its section."""
+
+    class Meta:
+        model = Paragraph
+        django_get_or_create = ("law", "section")
+
+    law = factory.LazyFunction(lambda: Law.objects.get(slug="serviceloven"))
+    section = factory.Sequence(lambda n: str(200 + n))

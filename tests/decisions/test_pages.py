@@ -305,3 +305,16 @@ def test_a_paragraph_without_decisions_has_a_page_that_says_so_and_links_the_law
 )
 def test_an_empty_paragraph_page_only_for_real_sections_of_known_laws(client, url, status):
     assert client.get(url).status_code == status
+
+
+def test_a_new_law_with_a_paragraph_from_the_factories_has_its_pages(client):
+    from decisions.models import ParagraphReference
+    from tests.factories import LawFactory, ParagraphFactory
+
+    paragraph = ParagraphFactory(law=LawFactory(slug="testloven", short_name="testloven"), section="7")
+    decision = DecisionFactory(number="1-20")
+    ParagraphReference.objects.create(decision=decision, paragraph=paragraph, position=1)
+
+    html = _text(client.get("/principafgoerelser/lov/testloven/7/"))
+    assert "<h1>Testloven § 7</h1>" in html
+    assert "/principafgoerelser/1-20/" in html
