@@ -34,9 +34,9 @@ from django.utils.safestring import SafeString, mark_safe
 from decisions import danish, vocabulary
 from decisions.citations import CitationError, Reference, get_parser
 from decisions.models import (
+    NO_DECISIONS,
     NUMBER_PATTERN,
     Area,
-    Counts,
     Decision,
     Law,
     Paragraph,
@@ -55,7 +55,6 @@ MAX_QUERY = 500
 SORTS = ("relevance", "newest", "oldest")
 FILTER_PARAMS = ("area", "law", "paragraph", "status", "year_from", "year_to")
 # Multiplies relevance, so that at similar relevance a decision in force comes first.
-FEW_RESULTS = 3  # fewer results than this, and a query with typos gets a suggestion
 RARE = 3  # a word in fewer decisions than this is also tried as a prefix and as parts
 STATUS_WEIGHT = Case(
     When(status=Status.IN_FORCE, then=Value(1.0)),
@@ -119,7 +118,6 @@ class Results:
     facets: dict[str, list[Facet]] = field(default_factory=dict)
     paragraphs: list[tuple[Paragraph, int]] = field(default_factory=list)  # "Go to serviceloven § 100"
     redirect_to: str = ""
-    suggestion: str = ""  # "Did you mean …?"
     corrected_from: str = ""  # nothing matched the query as typed; these are the results for `query`
     any_word: bool = False  # the best decision lacks some of the words; these have some of them
     unknown_law: str = ""  # the query cites a law we do not know: why it was not understood
@@ -433,7 +431,7 @@ def _search(query: str, filters: Filters, page_number: str | None) -> Results:
     if found and not matched.words:
         counts = paragraph_counts()  # cached; the same figures as the paragraph page
         results.paragraphs = [
-            (paragraph, _shown(counts.get(paragraph.pk)))
+            (paragraph, counts.get(paragraph.pk, NO_DECISIONS).applying)
             for paragraph in Paragraph.objects.filter(pk__in=paragraph_ids).select_related("law")
         ]
     results.unknown_law = matched.unknown_law
@@ -638,11 +636,6 @@ def _with_paragraph_signs(query: str, parser) -> str:
 
 def _any_filter(filters: Filters) -> bool:
     return bool(filters.area or filters.law or filters.paragraph or filters.status or filters.year_from)
-
-
-def _shown(counts: Counts | None) -> int:
-    """Decisions a default search shows: in force and partly changed."""
-    return counts.in_force + counts.partly_changed if counts else 0
 
 
 def _add_snippets(page: Page, text_query: SearchQuery | None) -> None:
