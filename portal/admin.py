@@ -165,6 +165,11 @@ class OutgoingMailAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        # A message is shown, never saved from a form (a save could overwrite the sender's state):
+        # "change" is the list's action only, sending a failed message again.
+        return obj is None and super().has_change_permission(request)
+
     @admin.action(description=_("Send the selected failed messages again"), permissions=["change"])
     def send_again(self, request: HttpRequest, queryset) -> None:
         count = outbox.send_again(list(queryset))

@@ -46,10 +46,15 @@ _PUBLISHER_DECISIONS = [
     "delete_synonym",
 ]
 
+# The outbox holds addresses and what was written to them (hotline askers, subscribers): only
+# publishers see it, and "change" is only the right to send a failed message again (the messages
+# themselves are never edited, see OutgoingMailAdmin).
+_PUBLISHER_PORTAL = ["view_outgoingmail", "change_outgoingmail"]
+
 # Role → app label → permission codenames. Each app's permissions have their place here.
 ROLES: dict[str, dict[str, list[str]]] = {
     EDITORS: {"decisions": _EDITOR_DECISIONS},
-    PUBLISHERS: {"decisions": _PUBLISHER_DECISIONS},
+    PUBLISHERS: {"decisions": _PUBLISHER_DECISIONS, "portal": _PUBLISHER_PORTAL},
 }
 
 

@@ -5,8 +5,9 @@ from email import policy
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.contrib.auth.models import Group, User
 
-from portal import emails, outbox
+from portal import emails, outbox, roles
 from portal.env import parse_email_url
 from portal.models import OutgoingMail
 
@@ -193,3 +194,42 @@ def test_staff_see_the_outbox_and_send_a_failed_message_again(admin_client, smtp
     assert response.status_code == 302
     failed.refresh_from_db()
     assert (failed.state, failed.attempts, failed.last_error) == ("queued", 0, "")
+
+
+def test_a_message_is_shown_but_never_saved_from_its_page(admin_client, smtp):
+    emails.send("test:shown", "a@kommune.dk", "test-message", {"to": "a@kommune.dk"})
+    queued = OutgoingMail.objects.get()
+
+    page = admin_client.get(f"/admin/portal/outgoingmail/{queued.pk}/change/")
+    response = admin_client.post(f"/admin/portal/outgoingmail/{queued.pk}/change/", {"subject": "Ændret"})
+
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
+    assert response.status_code == 403
+    assert OutgoingMail.objects.get().subject == queued.subject
+
+
+@pytest.mark.parametrize(("role", "sees"), [(roles.PUBLISHERS, True), (roles.EDITORS, False)])
+def test_publishers_see_the_outbox_and_send_again_and_editors_do_not(client, smtp, role, sees):
+    roles.sync_roles()
+    user = User.objects.create_user(f"{role}-mail", password="a-long-password-1", is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    client.force_login(user)
+    smtp.answers["nobody@kommune.dk"] = ["550 No such user here"]
+    emails.send("test:role", "nobody@kommune.dk", "test-message", {"to": "nobody@kommune.dk"})
+    outbox.deliver()
+    failed = OutgoingMail.objects.get()
+
+    listing = client.get("/admin/portal/outgoingmail/")
+    detail = client.get(f"/admin/portal/outgoingmail/{failed.pk}/change/")
+    client.post("/admin/portal/outgoingmail/", {"action": "send_again", "_selected_action": [failed.pk]})
+
+    failed.refresh_from_db()
+    if sees:
+        assert listing.status_code == 200
+        assert "nobody@kommune.dk" in listing.content.decode()
+        assert "550 No such user here" in detail.content.decode()
+        assert failed.state == "queued"
+    else:
+        assert (listing.status_code, detail.status_code) == (403, 403)
+        assert failed.state == "failed"

@@ -76,6 +76,7 @@ def test_the_roles_get_exactly_the_permissions_roles_lists():
     assert "delete_decision" not in editor_permissions
     assert "publish_decision" in set(publishers.permissions.values_list("codename", flat=True))
     assert editor_permissions == set(roles.ROLES[roles.EDITORS]["decisions"])
+    assert "view_outgoingmail" not in editor_permissions  # addresses and messages: publishers only
 
 
 def test_syncing_takes_away_a_permission_granted_by_hand():
