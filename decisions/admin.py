@@ -14,13 +14,12 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from decisions.citations import (
     CitationError,
-    Reference,
-    format_reference,
-    get_parser,
+    format_citations,
     normalize_section,
+    parse_citations,
     split_section,
 )
-from decisions.models import Area, Decision, Law, Paragraph, ParagraphReference, Relation, Status, Synonym
+from decisions.models import Area, Decision, Law, Paragraph, Relation, Status, Synonym
 from portal.guard import GuardedModelForm, parse_int
 from portal.roles import PUBLISH_DECISIONS
 
@@ -152,22 +151,18 @@ class DecisionForm(GuardedModelForm):
 
     def clean_citations(self) -> str:
         """Every line must be a citation of a known law; the stored text is the canonical form."""
-        parser = get_parser()
-        references: list[Reference] = []
-        errors = []
-        lines = [line.strip() for line in self.cleaned_data["citations"].splitlines() if line.strip()]
-        for number, line in enumerate(lines, start=1):
-            try:
-                references.extend(parser.parse(line))
-            except CitationError as error:
-                errors.append(gettext("Line %(number)s: %(error)s") % {"number": number, "error": error})
-        if errors:
-            raise forms.ValidationError(errors)
-        if not references:
+        parsed = parse_citations(self.cleaned_data["citations"])
+        if parsed.errors:
+            raise forms.ValidationError(
+                [
+                    gettext("Line %(number)s: %(error)s") % {"number": error.line, "error": error.message}
+                    for error in parsed.errors
+                ]
+            )
+        if not parsed.references:
             raise forms.ValidationError(gettext("Cite at least one paragraph, e.g. “SEL § 100”."))
-        self.references = list(dict.fromkeys(references))
-        abbreviations = dict(Law.objects.values_list("slug", "abbreviation"))
-        return "\n".join(format_reference(ref, abbreviations[ref.law]) for ref in self.references)
+        self.references = parsed.references
+        return format_citations(self.references)
 
 
 class RelationFormSet(forms.BaseInlineFormSet):
@@ -209,13 +204,7 @@ class LawFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(
-                Exists(
-                    ParagraphReference.objects.filter(
-                        decision=OuterRef("pk"), paragraph__law__slug=self.value()
-                    )
-                )
-            )
+            return queryset.citing(law=self.value())
         return queryset
 
 

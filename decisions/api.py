@@ -1,12 +1,13 @@
 """The API for municipal systems: decisions, laws, paragraphs and areas, the change feed that keeps
-a local copy exact, and search. Shared machinery (keys, limits, pages, ETags) is in portal/api.py."""
+a local copy exact, and search. Shared machinery (keys, limits, pages, ETags, the viewset base,
+slug and date filters) is in portal/api.py and portal/api_resources.py; the serializers are in
+serializers.py."""
 
-import datetime
 import re
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,25 +19,22 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import exceptions, serializers, viewsets
+from rest_framework import exceptions
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from decisions import search
-from decisions.changes import cursor_gone
+from decisions import changes, search
 from decisions.citations import CitationError, Reference, format_reference, get_parser, normalize_section
 from decisions.models import (
     NO_DECISIONS,
     NUMBER_PATTERN,
     Area,
     Decision,
-    DecisionChange,
     Law,
     Paragraph,
-    ParagraphReference,
     Status,
     area_counts,
     last_change,
@@ -52,8 +50,9 @@ from decisions.serializers import (
     Links,
     ParagraphSerializer,
     ResolvedSerializer,
+    SearchPageSerializer,
+    SearchParametersSerializer,
     decision_rows,
-    iso,
     with_related,
 )
 from portal.addresses import absolute, this_request
@@ -62,21 +61,18 @@ from portal.api import (
     ConditionalGetMixin,
     KeysetPagination,
     StrictParametersMixin,
-    after,
     decode_cursor,
     encode_cursor,
     invalid_cursor,
 )
+from portal.api_resources import SLUG_PATTERN, ApiViewSet, SlugFilter, UtcDateTimeFilter, iso
 from portal.schema import ErrorSerializer
 
-SLUG_PATTERN = "[-a-zA-Z0-9_]{1,50}"
 
+class DecisionsViewSet(ApiViewSet):
+    """A resource of this app: its links, and the moment anything in it last changed."""
 
-class ApiViewSet(ConditionalGetMixin, StrictParametersMixin, viewsets.ReadOnlyModelViewSet):
-    pagination_class = KeysetPagination
-
-    def get_serializer_context(self) -> dict:
-        return {**super().get_serializer_context(), "links": Links(self.request)}
+    links_class = Links
 
     def get_last_modified(self):
         return last_change()
@@ -109,59 +105,13 @@ class ParagraphField(forms.CharField):
             except CitationError as error:
                 # The message quotes the input, which may hold a “%”: it goes in as a parameter.
                 raise forms.ValidationError("%(error)s", params={"error": str(error)}) from None
-        wanted = Q()
-        for reference in references:
-            wanted |= Q(law__slug=reference.law, section=reference.section)
         subsections = {reference.subsection for reference in references}
-        ids = list(Paragraph.objects.filter(wanted).values_list("pk", flat=True))
+        ids = list(Paragraph.objects.matching(references).values_list("pk", flat=True))
         return ids, subsections.pop() if len(subsections) == 1 else None
 
 
 class ParagraphFilter(django_filters.CharFilter):
     field_class = ParagraphField
-
-
-class UtcDateTimeField(django_filters.fields.IsoDateTimeField):
-    """An ISO 8601 moment with any offset (or none: Danish time), passed on in UTC."""
-
-    def clean(self, value):
-        moment = super().clean(value)
-        try:
-            return moment.astimezone(datetime.UTC) if moment else moment
-        except OverflowError:
-            raise forms.ValidationError(_("The moment is out of range.")) from None
-
-
-class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
-    field_class = UtcDateTimeField
-
-
-class SlugField(forms.CharField):
-    """A row named by its slug; an unknown slug is an error that says where the slugs are."""
-
-    def __init__(self, *, queryset: QuerySet, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.queryset = queryset
-
-    def clean(self, value: str):
-        value = super().clean(value)
-        if not value:
-            return None
-        found = self.queryset.filter(slug=value).first()
-        if found is None:
-            raise forms.ValidationError(
-                _("No %(kind)s has the slug “%(slug)s”; see %(list)s/."),
-                params={
-                    "kind": self.queryset.model._meta.verbose_name,
-                    "slug": value,
-                    "list": self.queryset.model._meta.model_name + "s",
-                },
-            )
-        return found
-
-
-class SlugFilter(django_filters.CharFilter):
-    field_class = SlugField
 
 
 class DecisionFilter(django_filters.FilterSet):
@@ -201,17 +151,11 @@ class DecisionFilter(django_filters.FilterSet):
         fields = []
 
     def filter_law(self, queryset: QuerySet, name: str, law: Law) -> QuerySet:
-        on_law = ParagraphReference.objects.filter(decision=OuterRef("pk"), paragraph__law=law)
-        return queryset.filter(Exists(on_law))
+        return queryset.citing(law=law)
 
     def filter_paragraph(self, queryset: QuerySet, name: str, value) -> QuerySet:
         paragraph_ids, subsection = value
-        references = ParagraphReference.objects.filter(
-            decision=OuterRef("pk"), paragraph_id__in=paragraph_ids
-        )
-        if subsection is not None:
-            references = references.filter(Q(subsection=subsection) | Q(subsection=None))
-        return queryset.filter(Exists(references))
+        return queryset.citing(paragraph_ids, subsection=subsection)
 
     def filter_number(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(number__in={value, value.upper()})
@@ -275,7 +219,7 @@ def slug_parameter(description: str) -> OpenApiParameter:
 
 
 @extend_schema(tags=["decisions"])
-class DecisionViewSet(ApiViewSet):
+class DecisionViewSet(DecisionsViewSet):
     """Published principle decisions, in the order they last changed (`updated_at`, then id), so
     that a client can page through all of them while they change. With `q`, most relevant first."""
 
@@ -322,7 +266,7 @@ class DecisionViewSet(ApiViewSet):
 
 @extend_schema(tags=["taxonomy"])
 @extend_schema_view(retrieve=extend_schema(parameters=[slug_parameter("An area's slug, e.g. social.")]))
-class AreaViewSet(ApiViewSet):
+class AreaViewSet(DecisionsViewSet):
     """The areas of law: social, employment, family, …"""
 
     serializer_class = AreaSerializer
@@ -340,7 +284,7 @@ class AreaViewSet(ApiViewSet):
 
 @extend_schema(tags=["taxonomy"])
 @extend_schema_view(retrieve=extend_schema(parameters=[slug_parameter("A law's slug, e.g. serviceloven.")]))
-class LawViewSet(ApiViewSet):
+class LawViewSet(DecisionsViewSet):
     """The laws decisions cite, each with its decisions counted by status. One law also lists its
     cited paragraphs."""
 
@@ -381,7 +325,7 @@ class LawViewSet(ApiViewSet):
         ]
     )
 )
-class ParagraphViewSet(ApiViewSet):
+class ParagraphViewSet(DecisionsViewSet):
     """Every paragraph decisions have cited, with the decisions counted by status."""
 
     serializer_class = ParagraphSerializer
@@ -498,22 +442,26 @@ class ChangesView(ConditionalGetMixin, StrictParametersMixin, APIView):
     )
     def get(self, request: Request) -> Response:
         size = KeysetPagination().get_page_size(request)
-        changes = DecisionChange.objects.settled()
+        position = changes.START
         if since := request.query_params.get("since"):
-            position = decode_cursor(since, "since")
+            value = decode_cursor(since, "since")
             if not (
-                isinstance(position, list)
-                and len(position) == 2
-                and all(type(n) is int and 0 <= n < BIGINT for n in position)
+                isinstance(value, list)
+                and len(value) == 2
+                and all(type(n) is int and 0 <= n < BIGINT for n in value)
             ):
                 invalid_cursor("since")
-            if cursor_gone(position[0]):
-                raise CursorGone
-            changes = changes.filter(after(DecisionChange, ("xid", "seq"), position))
-        rows = list(changes.order_by("xid", "seq")[: size + 1])
-        has_more = len(rows) > size
-        rows = rows[:size]
-        cursor = encode_cursor([rows[-1].xid, rows[-1].seq]) if rows else since or encode_cursor([0, 0])
+            position = changes.Position(*value)
+        try:
+            batch = changes.read(position, size)
+        except changes.PositionGone:
+            raise CursorGone from None
+        rows, has_more = batch.changes, batch.has_more
+        cursor = (
+            encode_cursor([batch.position.xid, batch.position.seq])
+            if rows
+            else since or encode_cursor([0, 0])
+        )
 
         live = [row.decision_id for row in rows if row.action in ("created", "updated")]
         by_id = {
@@ -543,17 +491,6 @@ class ChangesView(ConditionalGetMixin, StrictParametersMixin, APIView):
 # Search, as on the search page
 
 
-class SearchResultSerializer(serializers.Serializer):
-    type = serializers.CharField()
-    number = serializers.CharField()
-    title = serializers.CharField()
-    status = serializers.CharField()
-    decided_on = serializers.DateField()
-    url = serializers.URLField()
-    summary = serializers.CharField()
-    snippet = serializers.CharField(help_text="HTML: the best-matching passage, matches in <mark>.")
-
-
 def _result(request: HttpRequest, decision: Decision) -> dict:
     return {
         "type": "decision",
@@ -565,58 +502,6 @@ def _result(request: HttpRequest, decision: Decision) -> dict:
         "summary": decision.summary,
         "snippet": str(getattr(decision, "snippet", "")),
     }
-
-
-class SearchPageSerializer(serializers.Serializer):
-    count = serializers.IntegerField(help_text="Matching decisions, at most 200 (more are not ranked).")
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = SearchResultSerializer(many=True)
-
-
-class SearchParametersSerializer(serializers.Serializer):
-    """The search page's parameters, checked: a value that is not understood is an error."""
-
-    q = serializers.CharField(
-        required=False,
-        max_length=search.MAX_QUERY,
-        help_text="Words, a citation (SEL § 100) or a decision number.",
-    )
-    area = serializers.SlugField(required=False, help_text="An area's slug, e.g. social.")
-    law = serializers.SlugField(required=False, help_text="A law's slug, e.g. serviceloven.")
-    paragraph = serializers.RegexField(
-        r"^[a-z0-9-]+-[0-9]+[a-zæøå]?$", required=False, help_text="A paragraph, e.g. serviceloven-100."
-    )
-    status = serializers.ChoiceField(
-        Status.values, required=False, help_text="Only decisions with this status."
-    )
-    year_from = serializers.IntegerField(
-        required=False, min_value=1900, max_value=2100, help_text="Decided from."
-    )
-    year_to = serializers.IntegerField(
-        required=False, min_value=1900, max_value=2100, help_text="Decided until."
-    )
-    include_historic = serializers.BooleanField(
-        required=False, help_text="Include decisions no longer in force (left out by default)."
-    )
-    sort = serializers.ChoiceField(
-        list(search.SORTS), required=False, help_text="relevance (default), newest, oldest."
-    )
-    page = serializers.IntegerField(required=False, min_value=1, help_text="The page, 20 results each.")
-
-    def validate_area(self, slug: str) -> str:
-        if not Area.objects.filter(slug=slug).exists():
-            raise serializers.ValidationError(
-                _("No area has the slug “%(slug)s”; see areas/.") % {"slug": slug}
-            )
-        return slug
-
-    def validate_law(self, slug: str) -> str:
-        if not Law.objects.filter(slug=slug).exists():
-            raise serializers.ValidationError(
-                _("No law has the slug “%(slug)s”; see laws/.") % {"slug": slug}
-            )
-        return slug
 
 
 class SearchView(ConditionalGetMixin, StrictParametersMixin, APIView):

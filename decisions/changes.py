@@ -1,4 +1,8 @@
-"""Positions in the change feed, and keeping them true across a restore from backup.
+"""The change feed as a service: reading the changes to published decisions after a position,
+positions themselves, and keeping them true across a restore from backup.
+
+Every reader goes through `read()`: the API's `changes/`, and the hotline's flagging and the
+digests, which keep their own position and must never skip a change.
 
 A position is the writing transaction's id plus a shift kept in the database (migration 0010), so
 that after a restore into another cluster, which counts transactions from the beginning again, new
@@ -6,13 +10,59 @@ changes still come after the restored ones. The change rows themselves are writt
 database's triggers (migration 0009), never from Python.
 """
 
+from dataclasses import dataclass
+
 from django.db import connection
 from django.utils import timezone
+
+from portal.api import after as after_position
 
 # Room left between the last restored position and the first new one: more transactions than the
 # database could have run between a backup and its restore. A cursor inside it was handed out by
 # the database as it was after the backup; the restore undid those changes.
 RESTORE_GAP = 2**40
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    """A place in the feed: a writing transaction (shifted, see above) and a change within it."""
+
+    xid: int
+    seq: int
+
+
+START = Position(0, 0)
+
+
+class PositionGone(Exception):
+    """The position was not handed out by the database as it is now (restored from a backup?):
+    the reader must start again from START and compare what it holds."""
+
+
+@dataclass(frozen=True)
+class Batch:
+    changes: list  # of DecisionChange, oldest first
+    position: Position  # where the next read starts: the last change's, or the one asked from
+    has_more: bool  # more settled changes wait: read again at once
+
+
+def read(after: Position = START, limit: int = 100) -> Batch:
+    """The settled changes after `after`, oldest first, at most `limit`. Only changes of settled
+    transactions are read: none still running could write at an earlier position, so a change
+    committed late is never skipped by a reader that goes on from `position`. Each decision has one
+    row, its latest change, which moves to the end of the feed when the decision changes again.
+    Raises PositionGone for a position from another copy of the database."""
+    from decisions.models import DecisionChange
+
+    changes = DecisionChange.objects.settled()
+    if after != START:
+        if cursor_gone(after.xid):
+            raise PositionGone(after)
+        changes = changes.filter(after_position(DecisionChange, ("xid", "seq"), (after.xid, after.seq)))
+    rows = list(changes.order_by("xid", "seq")[: limit + 1])
+    read_now = rows[:limit]
+    position = Position(read_now[-1].xid, read_now[-1].seq) if read_now else after
+    return Batch(changes=read_now, position=position, has_more=len(rows) > limit)
 
 
 def cursor_gone(position: int) -> bool:

@@ -9,8 +9,8 @@ known law yields nothing: the parser never guesses a law.
 
 import re
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
@@ -75,6 +75,53 @@ def format_reference(reference: Reference, law_name: str) -> str:
         if reference.item is not None:
             text += f", nr. {reference.item}"
     return text
+
+
+@dataclass(frozen=True)
+class LineError:
+    line: int  # 1-based: the line of a text block, or the item of a list
+    text: str
+    message: str
+
+
+@dataclass
+class ParsedCitations:
+    """A block of citations read: every reference once, in the order cited, and what was wrong."""
+
+    references: list[Reference] = field(default_factory=list)
+    errors: list[LineError] = field(default_factory=list)
+
+
+def parse_citations(lines: str | Iterable[str], parser: "CitationParser | None" = None) -> ParsedCitations:
+    """Reads a block of citations, one per line: a text (its line numbers count blank lines, as an
+    editor shows them) or a list of lines (numbered by position). Blank lines are skipped; every
+    line that is not exactly one citation of a known law is an error that says why. Used wherever
+    people type citations: the decisions' admin and import, and the hotline's answers."""
+    parser = parser or get_parser()
+    result = ParsedCitations()
+    found: list[Reference] = []
+    for number, line in enumerate(lines.splitlines() if isinstance(lines, str) else lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            found.extend(parser.parse(line))
+        except CitationError as error:
+            result.errors.append(LineError(number, line.strip(), str(error)))
+    result.references = list(dict.fromkeys(found))
+    return result
+
+
+def format_citations(references: Iterable[Reference], names: Mapping[str, str] | None = None) -> str:
+    """References written back, one per line, by each law's abbreviation (or by `names`, law slug →
+    name): the canonical text `parse_citations` reads back to the same references."""
+    references = list(references)
+    if names is None:
+        from decisions.models import Law
+
+        names = dict(
+            Law.objects.filter(slug__in={ref.law for ref in references}).values_list("slug", "abbreviation")
+        )
+    return "\n".join(format_reference(reference, names[reference.law]) for reference in references)
 
 
 def _name_pattern(name: str) -> str:

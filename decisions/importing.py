@@ -19,7 +19,12 @@ from django.utils import timezone, translation
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from decisions import vocabulary
-from decisions.citations import CitationError, Reference, format_reference, get_parser, split_section
+from decisions.citations import (
+    Reference,
+    format_citations,
+    get_parser,
+    parse_citations,
+)
 from decisions.models import (
     MAX_NOTE,
     NUMBER_PATTERN,
@@ -231,15 +236,13 @@ class Reader:
         if not isinstance(status, str) or status not in Status.values:
             self._problem(line, "status", f"{_shown(status)} is not one of {', '.join(Status.values)}")
 
-        references: list[Reference] = []
         citations = self._strings(line, data, "paragraphs", MAX_CITATION)
         if citations == []:
             self._problem(line, "paragraphs", "at least one citation is required, e.g. “SEL § 100”")
-        for citation in citations or ():
-            try:
-                references.extend(self.parser.parse(citation))
-            except CitationError as error:
-                self._problem(line, "paragraphs", str(error))
+        parsed = parse_citations(citations or (), self.parser)
+        for error in parsed.errors:
+            self._problem(line, f"paragraphs[{error.line}]", error.message)
+        references = parsed.references
         keywords = self._strings(line, data, "keywords", MAX_KEYWORD) or []
         replaces = self._strings(line, data, "replaces", 20) or []
         for target in replaces:
@@ -257,7 +260,6 @@ class Reader:
         self.relations += [(line, "replaces", replaces), (line, "changes", list(changes))]
         if len(self.problems) > before:
             return None
-        references = list(dict.fromkeys(references))
         values.update(
             title=title,
             summary=summary,
@@ -266,7 +268,7 @@ class Reader:
             area_id=self.areas[area],
             status=status,
             keywords=list(dict.fromkeys(keywords)),
-            citations="\n".join(format_reference(ref, self.abbreviations[ref.law]) for ref in references),
+            citations=format_citations(references, self.abbreviations),
             is_published=True,
         )
         return Row(line, number, values, references, list(dict.fromkeys(replaces)), changes)
@@ -391,7 +393,7 @@ def import_rows(rows: list[Row], progress: Callable[[int], None] = lambda _n: No
     """Creates or updates one published decision per row, with paragraphs and relations; all or nothing."""
     result = Result()
     now = timezone.now()
-    paragraphs = _paragraphs({(ref.law, ref.section) for row in rows for ref in row.references})
+    paragraphs = Paragraph.objects.ensure((ref.law, ref.section) for row in rows for ref in row.references)
     existing = _existing({row.number for row in rows})
     created: list[Decision] = []
     changed: list[Decision] = []
@@ -488,22 +490,6 @@ def _record_history(pks: list[int], when, kind: str) -> None:
             f"history_user_id) SELECT {columns}, %s, 'import', %s, NULL FROM {source} WHERE id = ANY(%s)",
             [when, kind, pks],
         )
-
-
-def _paragraphs(keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    """The ids of the paragraphs `keys` name, creating those that are new."""
-    laws = dict(Law.objects.values_list("slug", "pk"))
-    rows = Paragraph.objects.filter(law__slug__in={law for law, _section in keys}).values_list(
-        "pk", "law__slug", "section"
-    )
-    found = {(law, section): pk for pk, law, section in rows}
-    missing = sorted(keys - set(found))
-    new = [Paragraph(law_id=laws[law], section=section) for law, section in missing]
-    for paragraph in new:  # bulk_create skips save(), which fills these in
-        paragraph.number, paragraph.letter = split_section(paragraph.section)
-    for key, paragraph in zip(missing, Paragraph.objects.bulk_create(new, batch_size=BATCH), strict=True):
-        found[key] = paragraph.pk
-    return found
 
 
 def _existing(numbers: set[str]) -> dict[str, Decision]:

@@ -1,6 +1,7 @@
 """The law taxonomy (areas, laws, paragraphs) every app uses, and Ankestyrelsen's principle decisions."""
 
 import datetime
+from collections.abc import Iterable
 from typing import NamedTuple
 from urllib.parse import quote
 
@@ -10,7 +11,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.cache import cache
 from django.core.validators import RegexValidator
 from django.db import connection, models, transaction
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Value, When
+from django.db.models import Case, Count, Exists, F, FilteredRelation, OuterRef, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -90,6 +91,53 @@ class Law(models.Model):
         return self.url or f"https://www.retsinformation.dk/documents?t={quote(self.short_name)}"
 
 
+class ParagraphQuerySet(models.QuerySet):
+    def matching(self, references: Iterable[Reference]) -> "ParagraphQuerySet":
+        """The paragraphs that `references` name and that exist (subsections aside)."""
+        wanted = Q()
+        for reference in references:
+            wanted |= Q(law__slug=reference.law, section=reference.section)
+        return self.filter(wanted) if wanted else self.none()
+
+    def ensure(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """The ids of the paragraphs named by `(law slug, section)` keys, creating those that are new:
+        one query, and one bulk insert when some are new, however many keys. The laws must exist."""
+        keys = set(keys)
+        if not keys:
+            return {}
+        rows = (
+            Law.objects.filter(slug__in={law for law, _section in keys})
+            .annotate(
+                cited=FilteredRelation(
+                    "paragraphs", condition=Q(paragraphs__section__in={s for _l, s in keys})
+                )
+            )
+            .values_list("slug", "pk", "cited__pk", "cited__section")
+        )
+        laws: dict[str, int] = {}
+        found: dict[tuple[str, str], int] = {}
+        for slug, law_id, paragraph_id, section in rows:
+            laws[slug] = law_id
+            if paragraph_id is not None and (slug, section) in keys:
+                found[slug, section] = paragraph_id
+        missing = sorted(keys - set(found))
+        new = []
+        for law, section in missing:
+            paragraph = Paragraph(law_id=laws[law], section=section)
+            paragraph.number, paragraph.letter = split_section(section)  # bulk_create skips save()
+            new.append(paragraph)
+        # A paragraph created meanwhile by someone else is a conflict that hands back its id.
+        created = self.bulk_create(
+            new,
+            batch_size=500,
+            update_conflicts=True,
+            unique_fields=["law", "section"],
+            update_fields=["number"],
+        )
+        found.update(zip(missing, (paragraph.pk for paragraph in created), strict=True))
+        return found
+
+
 class Paragraph(models.Model):
     law = models.ForeignKey(Law, verbose_name=_("law"), on_delete=models.PROTECT, related_name="paragraphs")
     section = models.CharField(_("section"), max_length=12, help_text=_("e.g. 100 or 9c"))
@@ -98,6 +146,8 @@ class Paragraph(models.Model):
     number = models.PositiveIntegerField(editable=False)
     letter = models.CharField(max_length=4, blank=True, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+
+    objects = ParagraphQuerySet.as_manager()
 
     class Meta:
         ordering = ["law_id", "number", "letter"]
@@ -145,10 +195,28 @@ class DecisionQuerySet(models.QuerySet):
     def in_force(self) -> "DecisionQuerySet":
         return self.filter(status=Status.IN_FORCE)
 
-    def on_paragraph(self, paragraph: "Paragraph") -> "DecisionQuerySet":
-        return self.filter(
-            Exists(ParagraphReference.objects.filter(decision=OuterRef("pk"), paragraph=paragraph))
-        )
+    def citing(
+        self,
+        paragraphs: "Paragraph | Iterable[Paragraph | int] | models.QuerySet | None" = None,
+        *,
+        law: "Law | str | None" = None,
+        subsection: int | None = None,
+    ) -> "DecisionQuerySet":
+        """Decisions that cite any of `paragraphs` (rows, ids or a queryset), or with `law` (a law or
+        its slug) any paragraph of that law; with `subsection`, only those citing that subsection or
+        the paragraph as a whole. One EXISTS: each decision once, however often it cites them."""
+        references = ParagraphReference.objects.filter(decision=OuterRef("pk"))
+        if paragraphs is not None:
+            if isinstance(paragraphs, Paragraph):
+                paragraphs = [paragraphs]
+            references = references.filter(paragraph__in=paragraphs)
+        if isinstance(law, str):
+            references = references.filter(paragraph__law__slug=law)
+        elif law is not None:
+            references = references.filter(paragraph__law=law)
+        if subsection is not None:
+            references = references.filter(Q(subsection=subsection) | Q(subsection=None))
+        return self.filter(Exists(references))
 
     def in_force_first(self) -> "DecisionQuerySet":
         return self.order_by("status_rank", "-decided_on", "-pk")
@@ -292,23 +360,19 @@ class Decision(models.Model):
 
     def set_references(self, references: list[Reference]) -> None:
         """Makes the decision cite exactly `references`, creating paragraphs that are new."""
-        laws = {law.slug: law for law in Law.objects.filter(slug__in={ref.law for ref in references})}
-        rows = []
-        for position, reference in enumerate(dict.fromkeys(references)):
-            paragraph = Paragraph.objects.filter(law=laws[reference.law], section=reference.section).first()
-            if paragraph is None:
-                paragraph = Paragraph.objects.create(law=laws[reference.law], section=reference.section)
-            rows.append(
-                ParagraphReference(
-                    decision=self,
-                    paragraph=paragraph,
-                    subsection=reference.subsection,
-                    item=reference.item,
-                    position=position,
-                )
-            )
+        references = list(dict.fromkeys(references))
+        paragraphs = Paragraph.objects.ensure((ref.law, ref.section) for ref in references)
         self.references.all().delete()
-        ParagraphReference.objects.bulk_create(rows)
+        ParagraphReference.objects.bulk_create(
+            ParagraphReference(
+                decision=self,
+                paragraph_id=paragraphs[reference.law, reference.section],
+                subsection=reference.subsection,
+                item=reference.item,
+                position=position,
+            )
+            for position, reference in enumerate(references)
+        )
 
 
 def chain_ends(decisions: list[Decision], max_steps: int = 10) -> dict[int, list[Decision]]:

@@ -11,16 +11,14 @@ import re
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     FloatField,
     Max,
     Min,
-    OuterRef,
     Q,
     QuerySet,
     TextField,
@@ -47,6 +45,7 @@ from decisions.models import (
     paragraph_counts,
 )
 from portal.guard import parse_int
+from portal.pagination import page_of
 
 PAGE_SIZE = 20
 CAP = 200
@@ -324,33 +323,20 @@ def _compounds(word: str) -> list[str]:
 
 
 def _paragraph_ids(references: list[Reference]) -> list[int]:
-    wanted = Q()
-    for reference in references:
-        wanted |= Q(law__slug=reference.law, section=reference.section)
-    return list(Paragraph.objects.filter(wanted).values_list("pk", flat=True)) if references else []
-
-
-def _on_paragraphs(queryset: QuerySet, paragraph_ids: list[int]) -> QuerySet:
-    return queryset.filter(
-        Exists(ParagraphReference.objects.filter(decision=OuterRef("pk"), paragraph_id__in=paragraph_ids))
-    )
+    return list(Paragraph.objects.matching(references).values_list("pk", flat=True))
 
 
 def _filtered(queryset: QuerySet, filters: Filters) -> QuerySet:
     if filters.area:
         queryset = queryset.filter(area__slug=filters.area)
     if filters.law:
-        queryset = queryset.filter(
-            Exists(
-                ParagraphReference.objects.filter(decision=OuterRef("pk"), paragraph__law__slug=filters.law)
-            )
-        )
+        queryset = queryset.citing(law=filters.law)
     if filters.paragraph:
         law, _, section = filters.paragraph.rpartition("-")
         paragraph_ids = list(
             Paragraph.objects.filter(law__slug=law, section=section.lower()).values_list("pk", flat=True)
         )
-        queryset = _on_paragraphs(queryset, paragraph_ids)
+        queryset = queryset.citing(paragraph_ids)
     if filters.status:
         queryset = queryset.filter(status=filters.status)
     elif not filters.include_historic:
@@ -406,7 +392,7 @@ def _search(query: str, filters: Filters, page_number: str | None) -> Results:
         decision = Decision.objects.published().filter(number__in={query, query.upper()}).first()
         if decision:
             return Results(
-                query, filters, Paginator([], PAGE_SIZE).get_page(1), redirect_to=decision.get_absolute_url()
+                query, filters, page_of([], None, PAGE_SIZE), redirect_to=decision.get_absolute_url()
             )
 
     matched = _matching(query, Decision.objects.published())
@@ -482,7 +468,7 @@ def _matching(query: str, base: QuerySet) -> Matched:
 
     paragraph_ids = _paragraph_ids(references)
     if found:
-        base = _on_paragraphs(base, paragraph_ids)
+        base = base.citing(paragraph_ids)
     text_query = build_text_query(words)
     if text_query is not None:
         base = base.filter(search_vector=text_query.selection)
@@ -560,10 +546,9 @@ def _cited_first(queryset: QuerySet, references: list[Reference], limit: int | N
     decisions joined to their references to the paragraph, grouped."""
     paragraphs = {
         (law, section): pk
-        for pk, law, section in Paragraph.objects.filter(
-            law__slug__in={reference.law for reference in references}
-        ).values_list("pk", "law__slug", "section")
-        if (law, section) in {(reference.law, reference.section) for reference in references}
+        for pk, law, section in Paragraph.objects.matching(references).values_list(
+            "pk", "law__slug", "section"
+        )
     }
     if not paragraphs:
         return []
@@ -595,7 +580,7 @@ def _sorted(ids: list[int], sort: str) -> list[int]:
 
 def _page_of(ids: list[int], page_number: str | None) -> Page:
     """A page of the ids, as the decisions a list shows, in the ids' order."""
-    page = Paginator(ids, PAGE_SIZE).get_page(page_number)
+    page = page_of(ids, page_number, PAGE_SIZE)
     decisions = {
         decision.pk: decision for decision in Decision.objects.filter(pk__in=page.object_list).for_list()
     }

@@ -4,19 +4,21 @@ The fields are declared for the OpenAPI schema; `to_representation` builds each 
 directly, because generic field-by-field serialisation is what makes a page of 100 decisions
 with their paragraphs slow. The schema test (schemathesis) keeps the two in step."""
 
-import datetime
 from urllib.parse import quote
 
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from decisions import search
 from decisions.citations import Reference, display_section, format_reference
 from decisions.models import NO_DECISIONS, Area, Law, Paragraph, Relation, Status
 from portal.addresses import absolute
+from portal.api_resources import iso
 
 INCOMING = {
     Relation.Kind.REPLACES: "replaced_by",
@@ -56,10 +58,6 @@ class Links:
 
     def absolute(self, path: str) -> str:
         return self.base + path
-
-
-def iso(moment: datetime.datetime) -> str:
-    return moment.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
 
 
 class CountsSerializer(serializers.Serializer):
@@ -325,3 +323,69 @@ class ChangePageSerializer(serializers.Serializer):
     cursor = CursorField(help_text="Where the next request starts: pass it as `since`.")
     next = serializers.URLField(help_text="The next request: the rest now, or new changes later.")
     has_more = serializers.BooleanField(help_text="True: fetch `next` at once. False: you are up to date.")
+
+
+# Search, as on the search page
+
+
+class SearchResultSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    number = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.CharField()
+    decided_on = serializers.DateField()
+    url = serializers.URLField()
+    summary = serializers.CharField()
+    snippet = serializers.CharField(help_text="HTML: the best-matching passage, matches in <mark>.")
+
+
+class SearchPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Matching decisions, at most 200 (more are not ranked).")
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = SearchResultSerializer(many=True)
+
+
+class SearchParametersSerializer(serializers.Serializer):
+    """The search page's parameters, checked: a value that is not understood is an error."""
+
+    q = serializers.CharField(
+        required=False,
+        max_length=search.MAX_QUERY,
+        help_text="Words, a citation (SEL § 100) or a decision number.",
+    )
+    area = serializers.SlugField(required=False, help_text="An area's slug, e.g. social.")
+    law = serializers.SlugField(required=False, help_text="A law's slug, e.g. serviceloven.")
+    paragraph = serializers.RegexField(
+        r"^[a-z0-9-]+-[0-9]+[a-zæøå]?$", required=False, help_text="A paragraph, e.g. serviceloven-100."
+    )
+    status = serializers.ChoiceField(
+        Status.values, required=False, help_text="Only decisions with this status."
+    )
+    year_from = serializers.IntegerField(
+        required=False, min_value=1900, max_value=2100, help_text="Decided from."
+    )
+    year_to = serializers.IntegerField(
+        required=False, min_value=1900, max_value=2100, help_text="Decided until."
+    )
+    include_historic = serializers.BooleanField(
+        required=False, help_text="Include decisions no longer in force (left out by default)."
+    )
+    sort = serializers.ChoiceField(
+        list(search.SORTS), required=False, help_text="relevance (default), newest, oldest."
+    )
+    page = serializers.IntegerField(required=False, min_value=1, help_text="The page, 20 results each.")
+
+    def validate_area(self, slug: str) -> str:
+        if not Area.objects.filter(slug=slug).exists():
+            raise serializers.ValidationError(
+                _("No area has the slug “%(slug)s”; see areas/.") % {"slug": slug}
+            )
+        return slug
+
+    def validate_law(self, slug: str) -> str:
+        if not Law.objects.filter(slug=slug).exists():
+            raise serializers.ValidationError(
+                _("No law has the slug “%(slug)s”; see laws/.") % {"slug": slug}
+            )
+        return slug

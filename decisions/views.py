@@ -1,4 +1,4 @@
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +21,8 @@ from decisions.models import (
     cached_count,
     paragraph_counts,
 )
+from portal import pagination
+from portal.pagination import requested_page
 from portal.ratelimit import limited
 
 PAGE_SIZE = 25
@@ -38,11 +40,7 @@ INCOMING = {
 
 def _page(request: HttpRequest, queryset: QuerySet, count: int | None = None) -> Page:
     """A page of a `for_list()` queryset, with what replaced each decision at the end of its chain."""
-    paginator = Paginator(queryset, PAGE_SIZE)
-    if count is not None:
-        paginator.count = count  # known already: spares a COUNT over every matching row
-    page = paginator.get_page(request.GET.get("side"))
-    page.object_list = list(page.object_list)
+    page = requested_page(request, queryset, PAGE_SIZE, count)
     add_list_relations(page.object_list)
     return page
 
@@ -107,7 +105,7 @@ def paragraph(request: HttpRequest, law_slug: str, section: str) -> HttpResponse
         )
     paragraph.law = law
     here = Prefetch("references", ParagraphReference.objects.filter(paragraph=paragraph), to_attr="here")
-    decisions = Decision.objects.published().on_paragraph(paragraph).in_force_first().for_list()
+    decisions = Decision.objects.published().citing(paragraph).in_force_first().for_list()
     page = _page(request, decisions.prefetch_related(here), count=counts.total)
     return render(
         request, "decisions/paragraph.html", {"paragraph": paragraph, "counts": counts, "page": page}
@@ -205,7 +203,7 @@ def suggest(request: HttpRequest) -> JsonResponse:
 @limited("search", "SEARCH_RATE")
 def search_page(request: HttpRequest) -> HttpResponse:
     filters = search.Filters.from_params(request.GET)
-    results = search.search(request.GET.get("q", ""), filters, request.GET.get("side"))
+    results = search.search(request.GET.get("q", ""), filters, request.GET.get(pagination.PARAMETER))
     if results.redirect_to:
         return redirect(results.redirect_to)
     kept = [(name, request.GET[name]) for name in search.FILTER_PARAMS if request.GET.get(name)]

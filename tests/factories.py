@@ -2,7 +2,7 @@ import datetime
 
 import factory
 
-from decisions.citations import get_parser
+from decisions.citations import parse_citations
 from decisions.models import Area, Decision, Law, Paragraph, Relation, Status
 
 
@@ -29,8 +29,7 @@ class DecisionFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def references(self, create, extracted, **kwargs):
         if create:
-            parser = get_parser()
-            self.set_references([ref for line in self.citations.splitlines() for ref in parser.parse(line)])
+            self.set_references(parse_citations(self.citations).references)
 
 
 def replace(new: Decision, old: Decision) -> Relation:

@@ -283,3 +283,42 @@ def test_a_position_of_this_transaction_is_not_gone_while_an_older_transaction_s
 
         assert not cursor_gone(position)
         assert cursor_gone(position + 1000)
+
+
+@pytest.mark.django_db
+def test_the_feed_service_reads_in_batches_from_a_position_until_it_is_up_to_date():
+    from decisions import changes
+
+    numbers = [DecisionFactory(number=f"{n}-22").number for n in (1, 2, 3)]
+
+    first = changes.read(changes.START, limit=2)
+    second = changes.read(first.position, limit=2)
+    third = changes.read(second.position, limit=2)
+
+    assert [change.number for change in first.changes + second.changes] == numbers
+    assert (first.has_more, second.has_more) == (True, False)
+    assert third.changes == []
+    assert third.position == second.position
+    assert not third.has_more
+    assert first.position < second.position
+    with pytest.raises(changes.PositionGone):
+        changes.read(changes.Position(10**10, 1))
+
+
+def test_a_reader_of_the_feed_service_never_skips_a_change_committed_late(committed_db):
+    """What the digests and the hotline's flagging do: keep a position, read on from it."""
+    from decisions import changes
+
+    first = DecisionFactory(number="1-23")
+    position = changes.read(changes.START, limit=1000).position
+    with psycopg.connect(database_url(connection.settings_dict)) as slow:
+        slow.execute("UPDATE decisions_decision SET title = 'A' WHERE id = %s", [first.pk])  # not committed
+        DecisionFactory(number="2-23")  # committed, after the slow one began
+
+        while_running = changes.read(position)
+        assert while_running.changes == []
+        assert while_running.position == position
+        slow.commit()
+
+    after = changes.read(while_running.position)
+    assert sorted(change.number for change in after.changes) == ["1-23", "2-23"]

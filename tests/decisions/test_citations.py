@@ -6,10 +6,13 @@ from decisions.citations import (
     CitationError,
     CitationParser,
     LawNames,
+    LineError,
     Reference,
     display_section,
+    format_citations,
     format_reference,
     normalize_section,
+    parse_citations,
 )
 
 LAWS = [
@@ -159,3 +162,36 @@ def test_formatting_then_parsing_gives_back_the_same_reference(reference, style)
 def test_only_ascii_digits_make_a_paragraph_number(text):
     with pytest.raises(CitationError):
         parser.parse(text)
+
+
+def test_a_block_of_citations_gives_every_reference_once_and_an_error_per_bad_line():
+    text = "SEL § 100, stk. 1\n\nSKL § 3\nAKL §§ 11-12\nserviceloven § 100, stk. 1\nSEL\n"
+
+    parsed = parse_citations(text, parser)
+
+    assert parsed.references == [
+        Reference("serviceloven", "100", 1),
+        Reference("aktivloven", "11"),
+        Reference("aktivloven", "12"),
+    ]
+    # Lines are counted as an editor shows them: the blank line 2 counts.
+    assert [(error.line, error.text) for error in parsed.errors] == [(3, "SKL § 3"), (6, "SEL")]
+    assert parsed.errors[0] == LineError(3, "SKL § 3", "Ukendt lov »SKL« i »SKL § 3«.")
+    assert "mangler paragraftegn" in parsed.errors[1].message
+
+
+def test_a_list_of_citations_is_numbered_by_position():
+    parsed = parse_citations(["SEL § 100", "  ", "XYZ § 1"], parser)
+
+    assert parsed.references == [Reference("serviceloven", "100")]
+    assert [(error.line, error.text) for error in parsed.errors] == [(3, "XYZ § 1")]
+
+
+def test_formatted_citations_read_back_to_the_same_references():
+    references = [Reference("serviceloven", "100", 1, 2), Reference("retssikkerhedsloven", "9c")]
+    names = {law.slug: law.abbreviation for law in LAWS}
+
+    text = format_citations(references, names)
+
+    assert text == "SEL § 100, stk. 1, nr. 2\nRSL § 9 c"
+    assert parse_citations(text, parser).references == references

@@ -86,7 +86,7 @@ def test_an_invalid_file_reports_every_problem_by_line_and_field_and_imports_not
     _, err = _run_capturing_errors(str(path))
     assert "line 2: decided_on: '2020-02-30' is not a real date" in err
     assert "line 2: area: unknown area 'health'" in err
-    assert "line 2: paragraphs: Unknown law “XYZ” in “XYZ § 3”." in err
+    assert "line 2: paragraphs[1]: Unknown law “XYZ” in “XYZ § 3”." in err
     assert "line 3: json: not valid JSON" in err
     assert "line 4: title: required, a non-empty string" in err
     assert "line 4: number: 1-20 is also on line 1" in err
