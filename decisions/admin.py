@@ -14,12 +14,11 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from decisions.citations import (
     CitationError,
-    format_citations,
+    clean_citations,
     normalize_section,
-    parse_citations,
     split_section,
 )
-from decisions.models import Area, Decision, Law, Paragraph, Relation, Status, Synonym
+from decisions.models import Amendment, Area, Decision, Law, Paragraph, Relation, Status, Synonym
 from portal.guard import GuardedModelForm, parse_int
 from portal.roles import PUBLISH_DECISIONS
 
@@ -151,18 +150,8 @@ class DecisionForm(GuardedModelForm):
 
     def clean_citations(self) -> str:
         """Every line must be a citation of a known law; the stored text is the canonical form."""
-        parsed = parse_citations(self.cleaned_data["citations"])
-        if parsed.errors:
-            raise forms.ValidationError(
-                [
-                    gettext("Line %(number)s: %(error)s") % {"number": error.line, "error": error.message}
-                    for error in parsed.errors
-                ]
-            )
-        if not parsed.references:
-            raise forms.ValidationError(gettext("Cite at least one paragraph, e.g. “SEL § 100”."))
-        self.references = parsed.references
-        return format_citations(self.references)
+        text, self.references = clean_citations(self.cleaned_data["citations"])
+        return text
 
 
 class RelationFormSet(forms.BaseInlineFormSet):
@@ -454,3 +443,39 @@ class DecisionAdmin(SimpleHistoryAdmin):
                 "changelist_url": reverse("admin:decisions_decision_changelist"),
             },
         )
+
+
+class AmendmentForm(GuardedModelForm):
+    class Meta:
+        model = Amendment
+        fields = ["law", "title", "takes_effect_on", "citations"]
+        widgets = {"citations": forms.Textarea(attrs={"rows": 3, "cols": 60})}
+
+    def clean(self) -> dict:
+        data = super().clean()
+        text, law = data.get("citations"), data.get("law")
+        if text and law:
+            try:
+                data["citations"], self.references = clean_citations(text)
+            except forms.ValidationError as error:
+                self.add_error("citations", error)
+                return data
+            other = sorted({ref.law for ref in self.references} - {law.slug})
+            if other:
+                self.add_error(
+                    "citations", gettext("Every paragraph must be of %(law)s.") % {"law": law.short_name}
+                )
+        return data
+
+
+@admin.register(Amendment)
+class AmendmentAdmin(admin.ModelAdmin):
+    form = AmendmentForm
+    list_display = ["title", "law", "takes_effect_on"]
+    list_filter = ["law"]
+    search_fields = ["title"]
+
+    def save_related(self, request: HttpRequest, form: AmendmentForm, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        ids = Paragraph.objects.ensure((ref.law, ref.section) for ref in form.references)
+        form.instance.paragraphs.set(list(ids.values()))

@@ -407,6 +407,50 @@ class CursorGone(exceptions.APIException):
     default_code = "cursor_gone"
 
 
+def feed_page(request: Request, feed: type | None = None) -> tuple[list, bool, str]:
+    """A page of a change feed (the decisions', or another app's `feed` model) after the request's
+    `since` cursor: its rows, whether more wait, and the cursor to go on from. Every feed's view
+    reads through here, so they all keep the same guarantees (decisions/changes.py)."""
+    size = KeysetPagination().get_page_size(request)
+    position = changes.START
+    if since := request.query_params.get("since"):
+        value = decode_cursor(since, "since")
+        if not (
+            isinstance(value, list)
+            and len(value) == 2
+            and all(type(n) is int and 0 <= n < BIGINT for n in value)
+        ):
+            invalid_cursor("since")
+        position = changes.Position(*value)
+    try:
+        batch = changes.read(position, size, feed)
+    except changes.PositionGone:
+        raise CursorGone from None
+    rows = batch.changes
+    cursor = (
+        encode_cursor([batch.position.xid, batch.position.seq]) if rows else since or encode_cursor([0, 0])
+    )
+    return rows, batch.has_more, cursor
+
+
+FEED_PARAMETERS = [
+    OpenApiParameter(
+        "since",
+        OpenApiTypes.STR,
+        description="The previous response's `cursor`. Without it, the feed starts at the beginning.",
+    ),
+    OpenApiParameter(
+        "page_size",
+        OpenApiTypes.INT,
+        description="Changes per response, 1–500 (default 100).",
+        examples=[OpenApiExample("Largest", value=500)],
+    ),
+]
+CURSOR_GONE = OpenApiResponse(
+    ErrorSerializer, description="The cursor is from another database: start a full sync."
+)
+
+
 class ChangesView(ConditionalGetMixin, StrictParametersMixin, APIView):
     """Every change to the published decisions since a cursor, oldest first: created, updated,
     unpublished and deleted. Without `since`, every published decision once: the first full sync.
@@ -420,49 +464,11 @@ class ChangesView(ConditionalGetMixin, StrictParametersMixin, APIView):
 
     @extend_schema(
         tags=["decisions"],
-        parameters=[
-            OpenApiParameter(
-                "since",
-                OpenApiTypes.STR,
-                description="The previous response's `cursor`. Without it, the feed starts at the beginning.",
-            ),
-            OpenApiParameter(
-                "page_size",
-                OpenApiTypes.INT,
-                description="Changes per response, 1–500 (default 100).",
-                examples=[OpenApiExample("Largest", value=500)],
-            ),
-        ],
-        responses={
-            200: ChangePageSerializer,
-            410: OpenApiResponse(
-                ErrorSerializer, description="The cursor is from another database: start a full sync."
-            ),
-        },
+        parameters=FEED_PARAMETERS,
+        responses={200: ChangePageSerializer, 410: CURSOR_GONE},
     )
     def get(self, request: Request) -> Response:
-        size = KeysetPagination().get_page_size(request)
-        position = changes.START
-        if since := request.query_params.get("since"):
-            value = decode_cursor(since, "since")
-            if not (
-                isinstance(value, list)
-                and len(value) == 2
-                and all(type(n) is int and 0 <= n < BIGINT for n in value)
-            ):
-                invalid_cursor("since")
-            position = changes.Position(*value)
-        try:
-            batch = changes.read(position, size)
-        except changes.PositionGone:
-            raise CursorGone from None
-        rows, has_more = batch.changes, batch.has_more
-        cursor = (
-            encode_cursor([batch.position.xid, batch.position.seq])
-            if rows
-            else since or encode_cursor([0, 0])
-        )
-
+        rows, has_more, cursor = feed_page(request)
         live = [row.decision_id for row in rows if row.action in ("created", "updated")]
         by_id = {
             row["id"]: row for row in with_related(list(decision_rows(Decision.objects.filter(pk__in=live))))

@@ -10,9 +10,10 @@ changes still come after the restored ones. The change rows themselves are writt
 database's triggers (migration 0009), never from Python.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from portal.api import after as after_position
@@ -46,23 +47,54 @@ class Batch:
     has_more: bool  # more settled changes wait: read again at once
 
 
-def read(after: Position = START, limit: int = 100) -> Batch:
-    """The settled changes after `after`, oldest first, at most `limit`. Only changes of settled
-    transactions are read: none still running could write at an earlier position, so a change
-    committed late is never skipped by a reader that goes on from `position`. Each decision has one
-    row, its latest change, which moves to the end of the feed when the decision changes again.
-    Raises PositionGone for a position from another copy of the database."""
-    from decisions.models import DecisionChange
+def read(after: Position = START, limit: int = 100, feed: type | None = None) -> Batch:
+    """The settled changes after `after`, oldest first, at most `limit`, of `feed` (a change model:
+    DecisionChange by default, or the hotline's AnswerChange). Only changes of settled transactions
+    are read: none still running could write at an earlier position, so a change committed late is
+    never skipped by a reader that goes on from `position`. Each document has one row, its latest
+    change, which moves to the end of the feed when it changes again. Raises PositionGone for a
+    position from another copy of the database."""
+    if feed is None:
+        from decisions.models import DecisionChange as feed
 
-    changes = DecisionChange.objects.settled()
+    changes = feed.objects.settled()
     if after != START:
         if cursor_gone(after.xid):
             raise PositionGone(after)
-        changes = changes.filter(after_position(DecisionChange, ("xid", "seq"), (after.xid, after.seq)))
+        changes = changes.filter(after_position(feed, ("xid", "seq"), (after.xid, after.seq)))
     rows = list(changes.order_by("xid", "seq")[: limit + 1])
     read_now = rows[:limit]
     position = Position(read_now[-1].xid, read_now[-1].seq) if read_now else after
     return Batch(changes=read_now, position=position, has_more=len(rows) > limit)
+
+
+def read_on(reader: str, act: Callable[[list], None], feed: type | None = None, limit: int = 500) -> int:
+    """Reads every settled change after where `reader` stopped, hands each batch to `act`, and
+    stores the new position in the same transaction as what `act` wrote: each change is acted on
+    once, even if the process dies halfway, and two processes never read for the same reader at
+    once (the second waits). After a restore from backup the reader starts again from the
+    beginning, so `act` must be idempotent. Returns how many changes were read."""
+    from decisions.models import FeedReader
+
+    count = 0
+    with transaction.atomic():
+        FeedReader.objects.get_or_create(name=reader)
+        stored = FeedReader.objects.select_for_update().get(name=reader)
+        position = Position(stored.xid, stored.seq)
+        while True:
+            try:
+                batch = read(position, limit, feed)
+            except PositionGone:
+                position = START
+                continue
+            if batch.changes:
+                act(batch.changes)
+                count += len(batch.changes)
+            position = batch.position
+            if not batch.has_more:
+                break
+        FeedReader.objects.filter(pk=stored.pk).update(xid=position.xid, seq=position.seq)
+    return count
 
 
 def cursor_gone(position: int) -> bool:

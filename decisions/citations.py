@@ -124,6 +124,24 @@ def format_citations(references: Iterable[Reference], names: Mapping[str, str] |
     return "\n".join(format_reference(reference, names[reference.law]) for reference in references)
 
 
+def clean_citations(text: str, *, required: bool = True) -> tuple[str, list[Reference]]:
+    """A form's citations field: the canonical text to store and its references, or a
+    ValidationError with one message per bad line ("Linje 2: Ukendt lov »SKL« i »SKL § 3«.")."""
+    from django.core.exceptions import ValidationError
+
+    parsed = parse_citations(text)
+    if parsed.errors:
+        raise ValidationError(
+            [
+                _("Line %(number)s: %(error)s") % {"number": error.line, "error": error.message}
+                for error in parsed.errors
+            ]
+        )
+    if required and not parsed.references:
+        raise ValidationError(_("Cite at least one paragraph, e.g. “SEL § 100”."))
+    return format_citations(parsed.references), parsed.references
+
+
 def _name_pattern(name: str) -> str:
     words = [re.escape(word) for word in name.split()]
     return r"\s+".join(words)

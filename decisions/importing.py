@@ -7,7 +7,6 @@ no_longer_in_force; default in_force); paragraphs (citations, at least one); key
 part: numbers, or objects {"number": "22-15", "note": "what no longer applies"}).
 """
 
-import datetime
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -38,6 +37,7 @@ from decisions.models import (
     decisions_changed,
 )
 from portal import guard
+from portal.jsonlines import MAX_LIST, LineReader, Problem, shown
 
 REQUIRED_TEXT = ("number", "title", "summary", "body")
 KNOWN_FIELDS = {
@@ -69,16 +69,6 @@ ANALYZE_AFTER = 1000
 BATCH = 500  # large enough to be fast; larger INSERTs take psycopg longer to prepare
 
 
-@dataclass(frozen=True)
-class Problem:
-    line: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.field}: {self.message}"
-
-
 @dataclass
 class Row:
     line: int
@@ -102,38 +92,22 @@ class Result:
 MAX_TITLE = Decision._meta.get_field("title").max_length
 MAX_KEYWORD = 100
 MAX_CITATION = 200
-MAX_LIST = 200
 MAX_TEXT = 1_000_000
 CHECK_VECTOR_FROM = 100_000
 
 
-def _date(value: object, name: str, required: bool) -> datetime.date | None:
-    if value in (None, "") and not required:
-        return None
-    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
-        raise ValueError(f"{name}: must be a date written YYYY-MM-DD, not {_shown(value)}")
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{name}: {value!r} is not a real date") from None
-
-
-def _shown(value: object) -> str:
-    """A value as a message quotes it: short, and with its type when it is not a string."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "…"
-
-
-class Reader:
+class Reader(LineReader):
     """Validates lines of the import format; collects every problem instead of stopping at the first.
     Every field's type, length and characters are checked here, so that the import itself cannot
     fail on a line."""
 
+    known_fields = KNOWN_FIELDS
+
     def __init__(self) -> None:
+        super().__init__()
         self.parser = get_parser()
         self.areas = dict(Area.objects.values_list("slug", "pk"))
         self.abbreviations = dict(Law.objects.values_list("slug", "abbreviation"))
-        self.problems: list[Problem] = []
         self.seen: dict[str, int] = {}
         # (line, field, numbers): the decisions each line replaces or changes.
         self.relations: list[tuple[int, str, list[str]]] = []
@@ -150,111 +124,55 @@ class Reader:
         self._check_relations(rows)
         return rows
 
-    def _problem(self, line: int, name: str, message: str) -> None:
-        self.problems.append(Problem(line, name, message))
-
-    def _text(
-        self, line: int, data: dict, name: str, *, required: bool, max_length: int, multiline: bool = False
-    ) -> str:
-        """A string field: present if required, a string, short enough, no refused characters."""
-        value = data.get(name)
-        if value is None or (value == "" and not required):
-            if required:
-                self._problem(line, name, "required, a non-empty string")
-            return ""
-        if not isinstance(value, str):
-            self._problem(line, name, f"must be a string, not {_shown(value)}")
-            return ""
-        if required and not value.strip():
-            self._problem(line, name, "required, a non-empty string")
-            return ""
-        if (message := guard.problem(value.strip(), multiline=multiline, max_length=max_length)) is not None:
-            self._problem(line, name, message)
-            return ""
-        return value.strip()
-
-    def _strings(self, line: int, data: dict, name: str, max_length: int) -> list[str] | None:
-        """A list of one-line strings; None (after a problem) if it is not one."""
-        value = data.get(name)
-        if value is None:
-            return []
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            self._problem(line, name, f"must be a list of strings, not {_shown(value)}")
-            return None
-        if len(value) > MAX_LIST:
-            self._problem(line, name, f"has {len(value)} items; at most {MAX_LIST} are allowed")
-            return None
-        items = []
-        for item in value:
-            if (message := guard.problem(item.strip(), max_length=max_length)) is not None:
-                self._problem(line, name, f"{_shown(item)} {message}")
-                return None
-            if item.strip():
-                items.append(item.strip())
-        return items
-
     def _row(self, line: int, text: str) -> Row | None:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            self._problem(line, "json", f"not valid JSON ({error.msg} at column {error.colno})")
+        before = len(self.problems)  # unknown fields, found with the record, count too
+        data = self.record(line, text)
+        if data is None:
             return None
-        except RecursionError:
-            self._problem(line, "json", "nested too deeply")
-            return None
-        if not isinstance(data, dict):
-            self._problem(line, "json", "each line must be one JSON object")
-            return None
-        before = len(self.problems)
-        for name in sorted(set(data) - KNOWN_FIELDS):
-            self._problem(line, name[:50], "unknown field")
 
-        number = self._text(line, data, "number", required=True, max_length=20)
+        number = self.text(line, data, "number", required=True, max_length=20)
         if number and not re.fullmatch(NUMBER_PATTERN, number):
-            self._problem(line, "number", f"{number!r} is not a decision number such as 12-19 or C-16-99")
+            self.problem(line, "number", f"{number!r} is not a decision number such as 12-19 or C-16-99")
         elif number in self.seen:
-            self._problem(line, "number", f"{number} is also on line {self.seen[number]}")
+            self.problem(line, "number", f"{number} is also on line {self.seen[number]}")
         elif number:
             self.seen[number] = line
-        title = self._text(line, data, "title", required=True, max_length=MAX_TITLE)
-        summary = self._text(line, data, "summary", required=True, max_length=MAX_TEXT, multiline=True)
-        body = self._text(line, data, "body", required=True, max_length=MAX_TEXT, multiline=True)
-        practice_note = self._text(
+        title = self.text(line, data, "title", required=True, max_length=MAX_TITLE)
+        summary = self.text(line, data, "summary", required=True, max_length=MAX_TEXT, multiline=True)
+        body = self.text(line, data, "body", required=True, max_length=MAX_TEXT, multiline=True)
+        practice_note = self.text(
             line, data, "practice_note", required=False, max_length=MAX_TEXT, multiline=True
         )
         values: dict[str, object] = {}
         for name, required in (("decided_on", True), ("published_on", False)):
-            try:
-                values[name] = _date(data.get(name), name, required)
-            except ValueError as error:
-                self._problem(line, name, str(error).split(": ", 1)[1])
+            values[name] = self.date(line, data, name, required=required)
         area = data.get("area")
         if not isinstance(area, str) or area not in self.areas:
             known = ", ".join(sorted(self.areas))
-            self._problem(line, "area", f"unknown area {_shown(area)}; known areas: {known}")
+            self.problem(line, "area", f"unknown area {shown(area)}; known areas: {known}")
         status = data.get("status") or Status.IN_FORCE
         if not isinstance(status, str) or status not in Status.values:
-            self._problem(line, "status", f"{_shown(status)} is not one of {', '.join(Status.values)}")
+            self.problem(line, "status", f"{shown(status)} is not one of {', '.join(Status.values)}")
 
-        citations = self._strings(line, data, "paragraphs", MAX_CITATION)
+        citations = self.strings(line, data, "paragraphs", MAX_CITATION)
         if citations == []:
-            self._problem(line, "paragraphs", "at least one citation is required, e.g. “SEL § 100”")
+            self.problem(line, "paragraphs", "at least one citation is required, e.g. “SEL § 100”")
         parsed = parse_citations(citations or (), self.parser)
         for error in parsed.errors:
-            self._problem(line, f"paragraphs[{error.line}]", error.message)
+            self.problem(line, f"paragraphs[{error.line}]", error.message)
         references = parsed.references
-        keywords = self._strings(line, data, "keywords", MAX_KEYWORD) or []
-        replaces = self._strings(line, data, "replaces", 20) or []
+        keywords = self.strings(line, data, "keywords", MAX_KEYWORD) or []
+        replaces = self.strings(line, data, "replaces", 20) or []
         for target in replaces:
             if not re.fullmatch(NUMBER_PATTERN, target):
-                self._problem(line, "replaces", f"{target!r} is not a decision number such as 12-19")
+                self.problem(line, "replaces", f"{target!r} is not a decision number such as 12-19")
         if number and number in replaces:
-            self._problem(line, "replaces", "a decision cannot replace itself")
+            self.problem(line, "replaces", "a decision cannot replace itself")
         changes = self._changes(line, data)
         if number and number in changes:
-            self._problem(line, "changes", "a decision cannot change itself")
+            self.problem(line, "changes", "a decision cannot change itself")
         for target in sorted(set(replaces) & set(changes)):
-            self._problem(
+            self.problem(
                 line, "changes", f"{target} is also in replaces; a decision replaces or changes another"
             )
         self.relations += [(line, "replaces", replaces), (line, "changes", list(changes))]
@@ -279,10 +197,10 @@ class Reader:
         if value is None:
             return {}
         if not isinstance(value, list):
-            self._problem(line, "changes", f"must be a list of numbers or of objects, not {_shown(value)}")
+            self.problem(line, "changes", f"must be a list of numbers or of objects, not {shown(value)}")
             return {}
         if len(value) > MAX_LIST:
-            self._problem(line, "changes", f"has {len(value)} items; at most {MAX_LIST} are allowed")
+            self.problem(line, "changes", f"has {len(value)} items; at most {MAX_LIST} are allowed")
             return {}
         changes: dict[str, str] = {}
         for position, item in enumerate(value, start=1):
@@ -290,22 +208,22 @@ class Reader:
             if isinstance(item, str):
                 item = {"number": item}
             if not isinstance(item, dict):
-                self._problem(line, where, f"must be a number or an object, not {_shown(item)}")
+                self.problem(line, where, f"must be a number or an object, not {shown(item)}")
                 continue
             for name in sorted(set(item) - {"number", "note"}):
-                self._problem(line, where, f"unknown field {_shown(name)}; an item has number and note")
+                self.problem(line, where, f"unknown field {shown(name)}; an item has number and note")
             number, note = item.get("number"), item.get("note", "")
             if not isinstance(number, str) or not re.fullmatch(NUMBER_PATTERN, number.strip()):
-                self._problem(line, where, f"{_shown(number)} is not a decision number such as 12-19")
+                self.problem(line, where, f"{shown(number)} is not a decision number such as 12-19")
                 continue
             if not isinstance(note, str):
-                self._problem(line, f"{where}.note", f"must be a string, not {_shown(note)}")
+                self.problem(line, f"{where}.note", f"must be a string, not {shown(note)}")
                 continue
             if (message := guard.problem(note.strip(), multiline=True, max_length=MAX_NOTE)) is not None:
-                self._problem(line, f"{where}.note", message)
+                self.problem(line, f"{where}.note", message)
                 continue
             if number.strip() in changes:
-                self._problem(line, where, f"{number.strip()} is listed twice")
+                self.problem(line, where, f"{number.strip()} is listed twice")
                 continue
             changes[number.strip()] = note.strip()
         return changes
@@ -331,7 +249,7 @@ class Reader:
                     )
             except DatabaseError as error:
                 message = str(error).splitlines()[0]
-                self._problem(row.line, "body", f"the text is too long to be searched ({message})")
+                self.problem(row.line, "body", f"the text is too long to be searched ({message})")
         invalid = {problem.line for problem in self.problems}
         rows[:] = [row for row in rows if row.line not in invalid]
 
@@ -344,7 +262,7 @@ class Reader:
         for line, name, numbers in self.relations:
             for number in numbers:
                 if number not in self.seen and number not in existing:
-                    self._problem(line, name, f"no decision {number} in the file or the database")
+                    self.problem(line, name, f"no decision {number} in the file or the database")
         while True:
             invalid = {problem.line for problem in self.problems}
             valid = {row.number for row in rows if row.line not in invalid}
@@ -356,7 +274,7 @@ class Reader:
                     broken = [n for n in numbers if n not in valid and n not in existing and n in self.seen]
                     if broken:
                         number = broken[0]
-                        self._problem(
+                        self.problem(
                             row.line, name, f"{number} is on line {self.seen[number]}, which is invalid"
                         )
                         newly = True

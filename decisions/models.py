@@ -14,6 +14,7 @@ from django.db import connection, models, transaction
 from django.db.models import Case, Count, Exists, F, FilteredRelation, OuterRef, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -206,17 +207,7 @@ class DecisionQuerySet(models.QuerySet):
         its slug) any paragraph of that law; with `subsection`, only those citing that subsection or
         the paragraph as a whole. One EXISTS: each decision once, however often it cites them."""
         references = ParagraphReference.objects.filter(decision=OuterRef("pk"))
-        if paragraphs is not None:
-            if isinstance(paragraphs, Paragraph):
-                paragraphs = [paragraphs]
-            references = references.filter(paragraph__in=paragraphs)
-        if isinstance(law, str):
-            references = references.filter(paragraph__law__slug=law)
-        elif law is not None:
-            references = references.filter(paragraph__law=law)
-        if subsection is not None:
-            references = references.filter(Q(subsection=subsection) | Q(subsection=None))
-        return self.filter(Exists(references))
+        return citing(self, references, paragraphs, law, subsection)
 
     def in_force_first(self) -> "DecisionQuerySet":
         return self.order_by("status_rank", "-decided_on", "-pk")
@@ -425,25 +416,20 @@ def add_list_relations(decisions: list[Decision]) -> None:
         ]
 
 
-class ParagraphReference(models.Model):
-    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="references")
-    paragraph = models.ForeignKey(Paragraph, on_delete=models.PROTECT, related_name="references")
+class CitedParagraph(models.Model):
+    """A paragraph as a document cites it (down to stk. and nr.), in the document's order: the
+    decisions' references, and every other app's (hotline answers). Subclasses add the document
+    and the paragraph."""
+
     subsection = models.PositiveSmallIntegerField(_("subsection (stk.)"), null=True, blank=True)
     item = models.PositiveSmallIntegerField(_("item (nr.)"), null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        abstract = True
         ordering = ["position"]
         verbose_name = _("paragraph reference")
         verbose_name_plural = _("paragraph references")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["decision", "paragraph", "subsection", "item"],
-                name="unique_reference",
-                nulls_distinct=False,
-            )
-        ]
-        indexes = [models.Index(fields=["paragraph", "decision"], name="reference_paragraph")]
 
     def __str__(self) -> str:
         return self.citation
@@ -455,6 +441,45 @@ class ParagraphReference(models.Model):
     @property
     def citation(self) -> str:
         return format_reference(self.reference, self.paragraph.law.short_name)
+
+
+def citing(
+    queryset: models.QuerySet,
+    references: models.QuerySet,
+    paragraphs=None,
+    law: "Law | str | None" = None,
+    subsection: int | None = None,
+) -> models.QuerySet:
+    """`queryset` limited to the documents whose `references` (a CitedParagraph queryset already
+    tied to OuterRef("pk")) cite any of `paragraphs` (rows, ids or a queryset), or any paragraph of
+    `law` (a law or its slug); with `subsection`, only those citing it or the whole paragraph. One
+    EXISTS: each document once, however often it cites them."""
+    if paragraphs is not None:
+        references = references.filter(
+            paragraph__in=[paragraphs] if isinstance(paragraphs, Paragraph) else paragraphs
+        )
+    if isinstance(law, str):
+        references = references.filter(paragraph__law__slug=law)
+    elif law is not None:
+        references = references.filter(paragraph__law=law)
+    if subsection is not None:
+        references = references.filter(Q(subsection=subsection) | Q(subsection=None))
+    return queryset.filter(Exists(references))
+
+
+class ParagraphReference(CitedParagraph):
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="references")
+    paragraph = models.ForeignKey(Paragraph, on_delete=models.PROTECT, related_name="references")
+
+    class Meta(CitedParagraph.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["decision", "paragraph", "subsection", "item"],
+                name="unique_reference",
+                nulls_distinct=False,
+            )
+        ]
+        indexes = [models.Index(fields=["paragraph", "decision"], name="reference_paragraph")]
 
 
 MAX_NOTE = 1000
@@ -688,3 +713,74 @@ def last_change() -> datetime.datetime | None:
             "(SELECT max(updated_at) FROM decisions_area))"
         )
         return cursor.fetchone()[0]
+
+
+class Amendment(models.Model):
+    """A change to a law that staff record, such as "Lov nr. 1234 af 12. juni 2024": the paragraphs
+    it changes and the day it takes effect. From that day, decision pages citing those paragraphs
+    say that the law changed after the decision, and hotline answers citing them that were last
+    verified before it need review (hotline/flagging.py)."""
+
+    law = models.ForeignKey(Law, verbose_name=_("law"), on_delete=models.PROTECT, related_name="amendments")
+    title = models.CharField(
+        _("title"),
+        max_length=200,
+        validators=[validate_text],
+        help_text=_("e.g. “Lov nr. 1234 af 12. juni 2024”"),
+    )
+    takes_effect_on = models.DateField(_("takes effect on"), db_index=True)
+    citations = models.TextField(
+        _("paragraphs changed"), help_text=_("One citation per line, e.g. “SEL § 100”; all of the same law.")
+    )
+    paragraphs = models.ManyToManyField(Paragraph, related_name="amendments", verbose_name=_("paragraphs"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-takes_effect_on", "-pk"]
+        verbose_name = _("law amendment")
+        verbose_name_plural = _("law amendments")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def in_effect(self) -> bool:
+        return self.takes_effect_on <= timezone.localdate()
+
+    @property
+    def shown_paragraphs(self) -> str:
+        """`SEL § 100, § 101`: the paragraphs it changes, as a reader scans them."""
+        paragraphs = sorted(self.paragraphs.all(), key=lambda p: (p.number, p.letter))
+        return f"{self.law.abbreviation} " + ", ".join(p.display for p in paragraphs)
+
+
+def amendments_after(decision: Decision) -> list[Amendment]:
+    """The amendments to the paragraphs `decision` cites that take effect after it was decided,
+    earliest first: those in effect, and those announced."""
+    return list(
+        Amendment.objects.filter(
+            paragraphs__references__decision=decision, takes_effect_on__gt=decision.decided_on
+        )
+        .distinct()
+        .select_related("law")
+        .prefetch_related("paragraphs")
+        .order_by("takes_effect_on", "pk")
+    )
+
+
+class FeedReader(models.Model):
+    """Where a reader inside the portal (the hotline's flagging, a digest) has read a change feed
+    up to: stored in the same transaction as what it did with the changes, so that each change is
+    acted on once, and none is skipped (decisions/changes.py)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    xid = models.BigIntegerField(default=0)
+    seq = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("feed reader")
+        verbose_name_plural = _("feed readers")
+
+    def __str__(self) -> str:
+        return self.name

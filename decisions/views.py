@@ -18,9 +18,11 @@ from decisions.models import (
     Relation,
     Status,
     add_list_relations,
+    amendments_after,
     cached_count,
     paragraph_counts,
 )
+from hotline.views import paragraph_section
 from portal import pagination
 from portal.pagination import requested_page
 from portal.ratelimit import limited
@@ -93,7 +95,10 @@ def paragraph(request: HttpRequest, law_slug: str, section: str) -> HttpResponse
     if number == 0:
         raise Http404
     paragraph = Paragraph.objects.filter(law=law, section=section).first()
+    if paragraph is not None:
+        paragraph.law = law
     counts = paragraph_counts().get(paragraph.pk, NO_DECISIONS) if paragraph else NO_DECISIONS
+    hotline = paragraph_section(paragraph)  # the hotline's answers on the paragraph
     if not counts.total:
         return render(
             request,
@@ -101,6 +106,7 @@ def paragraph(request: HttpRequest, law_slug: str, section: str) -> HttpResponse
             {
                 "paragraph": paragraph or Paragraph(law=law, section=section, number=number, letter=letter),
                 "nearby": _nearby_paragraphs(law, number, letter),
+                "hotline": hotline,
             },
         )
     paragraph.law = law
@@ -108,7 +114,9 @@ def paragraph(request: HttpRequest, law_slug: str, section: str) -> HttpResponse
     decisions = Decision.objects.published().citing(paragraph).in_force_first().for_list()
     page = _page(request, decisions.prefetch_related(here), count=counts.total)
     return render(
-        request, "decisions/paragraph.html", {"paragraph": paragraph, "counts": counts, "page": page}
+        request,
+        "decisions/paragraph.html",
+        {"paragraph": paragraph, "counts": counts, "page": page, "hotline": hotline},
     )
 
 
@@ -167,6 +175,7 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
             "changes": [relation for relation in outgoing if relation.kind == Relation.Kind.CHANGES],
             "replaced_by": replaced_by,
             "in_force_now": in_force_now,
+            "amendments": amendments_after(decision),
         },
     )
 

@@ -131,7 +131,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutgoingMail)
-class OutgoingMailAdmin(admin.ModelAdmin):
+class OutgoingMailAdmin(BoundedDateLookupsMixin, admin.ModelAdmin):
     """The outbox, for staff: what was sent to whom and when, what failed and why, and sending a
     failed message again. Read-only otherwise: a message is what was queued."""
 

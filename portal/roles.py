@@ -18,7 +18,9 @@ from django.http import HttpRequest, HttpResponse
 
 EDITORS = "Redaktører"
 PUBLISHERS = "Udgivere"
+HOTLINE_LAWYERS = "Hotline-jurister"
 PUBLISH_DECISIONS = "decisions.publish_decision"
+PUBLISH_ANSWERS = "hotline.publish_answer"
 
 _EDITOR_DECISIONS = [
     "add_decision",
@@ -51,10 +53,45 @@ _PUBLISHER_DECISIONS = [
 # themselves are never edited, see OutgoingMailAdmin).
 _PUBLISHER_PORTAL = ["view_outgoingmail", "change_outgoingmail"]
 
+# Hotline lawyers triage and answer questions, write answers (drafts), own them and verify them;
+# they record law amendments. Publishing, withdrawing and superseding an answer is for publishers
+# (a lawyer who may publish has both roles).
+_LAWYER_HOTLINE = [
+    "view_question",
+    "change_question",
+    "add_answer",
+    "change_answer",
+    "view_answer",
+    "view_answerflag",
+    "view_report",
+    "view_areapolicy",
+]
+_LAWYER_DECISIONS = [
+    "view_decision",
+    "view_area",
+    "view_law",
+    "view_paragraph",
+    "add_paragraph",
+    "view_amendment",
+    "add_amendment",
+    "change_amendment",
+]
+_PUBLISHER_HOTLINE = [
+    *_LAWYER_HOTLINE,
+    "publish_answer",
+    "delete_answer",
+    "change_areapolicy",
+]
+
 # Role → app label → permission codenames. Each app's permissions have their place here.
 ROLES: dict[str, dict[str, list[str]]] = {
     EDITORS: {"decisions": _EDITOR_DECISIONS},
-    PUBLISHERS: {"decisions": _PUBLISHER_DECISIONS, "portal": _PUBLISHER_PORTAL},
+    PUBLISHERS: {
+        "decisions": [*_PUBLISHER_DECISIONS, "view_amendment", "add_amendment", "change_amendment"],
+        "portal": _PUBLISHER_PORTAL,
+        "hotline": _PUBLISHER_HOTLINE,
+    },
+    HOTLINE_LAWYERS: {"decisions": _LAWYER_DECISIONS, "hotline": _LAWYER_HOTLINE},
 }
 
 

@@ -82,6 +82,8 @@ EXAMPLES = {
     "sort": "newest",
     "page": 2,
     "id": 25,
+    "validity": ["current", "needs_review"],
+    "reference": "HL-2024-031",
 }
 PATH_EXAMPLES = {
     ("/api/v1/areas/{slug}/", "slug"): "social",

@@ -4,6 +4,7 @@ import datetime
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.checks.security.base import (
     SECRET_KEY_INSECURE_PREFIX,
     SECRET_KEY_MIN_LENGTH,
@@ -162,7 +163,21 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # Mail whose worker died mid-batch, or whose retry is due (portal/outbox.py).
     "sweep-outbox": {"task": "portal.tasks.sweep_outbox", "schedule": 60.0},
+    # Hotline answers flagged within a minute of a change to what they rely on (hotline/flagging.py).
+    "keep-answers-current": {"task": "hotline.tasks.keep_answers_current", "schedule": 60.0},
+    # One mail a day to each hotline lawyer with something due (hotline/cases.py), on weekdays.
+    "hotline-reminders": {
+        "task": "hotline.tasks.send_reminders",
+        "schedule": crontab(hour=7, minute=0, day_of_week="mon-fri"),
+    },
+    # Askers' names and addresses erased HOTLINE_RETENTION_MONTHS after their question closed.
+    "hotline-retention": {
+        "task": "hotline.tasks.erase_personal_data",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
+# How long a hotline asker's name and e-mail are kept after the question is closed (months).
+HOTLINE_RETENTION_MONTHS = env_int("HOTLINE_RETENTION_MONTHS", 24)
 # Where the search's Danish lexicon (decisions/danish.py) is kept, built on first use.
 LEXICON_DIR = Path(env_str("LEXICON_DIR", str(VAR_DIR)))
 
@@ -256,6 +271,10 @@ API_KEY_FAILURE_RATE = env_rate("API_KEY_FAILURE_RATE", "30/hour")
 SEARCH_RATE = env_rate("SEARCH_RATE", "600/minute")
 SUGGEST_RATE = env_rate("SUGGEST_RATE", "1200/minute")
 FEED_RATE = env_rate("FEED_RATE", "120/minute")
+# The hotline's forms: questions per address and per e-mail, and reports of outdated answers.
+HOTLINE_ASK_RATE = env_rate("HOTLINE_ASK_RATE", "10/hour")
+HOTLINE_ASK_EMAIL_RATE = env_rate("HOTLINE_ASK_EMAIL_RATE", "10/day")
+HOTLINE_REPORT_RATE = env_rate("HOTLINE_REPORT_RATE", "5/hour")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Principportalen API",
     "DESCRIPTION": (

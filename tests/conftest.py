@@ -9,8 +9,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.conf import settings as django_settings
 from django.db import connection
+
+from portal.env import parse_email_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -205,3 +208,40 @@ def pytest_terminal_summary(terminalreporter) -> None:
     )
     for line in sorted(set(errors))[:200]:
         terminalreporter.write_line(f"  {line}")
+
+
+# Mail: a real SMTP server on loopback (aiosmtpd), started by the test
+
+
+class ScriptedServer:
+    """Accepts every message, except that `answers[recipient]` lists what to answer that recipient
+    first ("421 …", "550 …"), one answer per attempt."""
+
+    def __init__(self) -> None:
+        self.delivered: list = []
+        self.answers: dict[str, list[str]] = {}
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.answers.get(address):
+            return self.answers[address].pop(0)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.delivered.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp(settings, unused_tcp_port):
+    server = ScriptedServer()
+    controller = Controller(server, hostname="127.0.0.1", port=unused_tcp_port)
+    controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {**parse_email_url(f"smtp://127.0.0.1:{unused_tcp_port}"), "timeout": 5},
+        }
+    }
+    yield server
+    controller.stop()

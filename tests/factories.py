@@ -71,3 +71,29 @@ class ParagraphFactory(factory.django.DjangoModelFactory):
 
     law = factory.LazyFunction(lambda: Law.objects.get(slug="serviceloven"))
     section = factory.Sequence(lambda n: str(200 + n))
+
+
+class AnswerFactory(factory.django.DjangoModelFactory):
+    """A published hotline answer on SEL § 100, verified today, citing no decision unless told."""
+
+    class Meta:
+        model = "hotline.Answer"
+        skip_postgeneration_save = True
+
+    reference = factory.Sequence(lambda n: f"HL-2024-{n + 1:03d}")
+    title = factory.Sequence(lambda n: f"Kan kommunen dække merudgifter til kørsel? ({n})")
+    question = "En borger med nedsat funktionsevne søger om dækning af merudgifter til kørsel."
+    answer = "Ja, hvis udgiften er en nødvendig følge af funktionsnedsættelsen, jf. SEL § 100."
+    area = factory.LazyFunction(lambda: Area.objects.get(slug="social"))
+    citations = "SEL § 100"
+    decisions = factory.LazyFunction(list)
+    keywords = factory.LazyFunction(lambda: ["merudgifter"])
+    asked_on = datetime.date(2024, 3, 1)
+    answered_on = datetime.date(2024, 3, 12)
+    verified_on = factory.LazyFunction(datetime.date.today)
+    state = "published"
+
+    @factory.post_generation
+    def references(self, create, extracted, **kwargs):
+        if create:
+            self.set_references(parse_citations(self.citations).references)

@@ -34,7 +34,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from decisions.models import Decision, Paragraph, Status
-from tests.factories import DecisionFactory, replace
+from hotline import cases
+from tests.factories import AnswerFactory, DecisionFactory, replace
 
 EXAMPLES = int(os.environ.get("HOSTILE_EXAMPLES", 24))
 COLLECT = os.environ.get("HOSTILE_WALK_COLLECT") == "1"
@@ -196,6 +197,7 @@ class World:
     paragraph: Paragraph
     staff: User
     other_user: User
+    question_token: str = "x"
 
 
 def valid_values(route: Route, param: str, world: World) -> list[str]:
@@ -224,6 +226,8 @@ def valid_values(route: Route, param: str, world: World) -> list[str]:
         "pk": [str(world.paragraph.pk)],
         "app_label": ["decisions"],
         "url": ["findes-ikke/"],
+        "reference": ["HL-2024-031", "HL-2024-032"],
+        "token": [world.question_token],
     }
     if param == "slug":
         return ["social"] if ("area" in route.name or "omraade" in route.template) else ["serviceloven"]
@@ -399,6 +403,8 @@ def world(db, settings) -> World:
     settings.API_ANONYMOUS_RATE = "1000000/minute"
     settings.SEARCH_RATE = "1000000/minute"
     settings.FEED_RATE = "1000000/minute"
+    settings.HOTLINE_ASK_RATE = settings.HOTLINE_ASK_EMAIL_RATE = "1000000/minute"
+    settings.HOTLINE_REPORT_RATE = "1000000/minute"
     settings.ALLOWED_HOSTS = ["testserver"]
     old = DecisionFactory(number="7-09", status=Status.NO_LONGER_IN_FORCE, citations="SEL § 100, stk. 1")
     new = DecisionFactory(number="24-19", citations="SEL § 100, stk. 1\nRSL § 9 c")
@@ -406,7 +412,18 @@ def world(db, settings) -> World:
     DecisionFactory(number="C-16-99", is_published=False)
     staff = User.objects.create_superuser("walker", password="a-long-password-1")
     other = User.objects.create_user("other", password="a-long-password-2", is_staff=True)
-    return World(new, Paragraph.objects.get(law__slug="serviceloven", section="100"), staff, other)
+    # The hotline: a current answer citing 24-19, one it supersedes, and an open question.
+    current = AnswerFactory(reference="HL-2024-031", decisions=["24-19"], citations="SEL § 100, stk. 1")
+    AnswerFactory(reference="HL-2024-032", superseded_by=current)
+    question = cases.ask(
+        name="Walker",
+        email="walker@kommune.dk",
+        municipality="Aarhus",
+        area=new.area,
+        question="Må kommunen?",
+    )
+    paragraph = Paragraph.objects.get(law__slug="serviceloven", section="100")
+    return World(new, paragraph, staff, other, question.token)
 
 
 @pytest.mark.parametrize("as_staff", [False, True], ids=["anonymous", "staff"])

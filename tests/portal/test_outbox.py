@@ -4,7 +4,6 @@ import email
 from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.contrib.auth.models import Group, User
 
 from portal import emails, outbox, roles
@@ -12,40 +11,6 @@ from portal.env import parse_email_url
 from portal.models import OutgoingMail
 
 pytestmark = pytest.mark.django_db
-
-
-class ScriptedServer:
-    """Accepts every message, except that `answers[recipient]` lists what to answer that recipient
-    first ("421 …", "550 …"), one answer per attempt."""
-
-    def __init__(self) -> None:
-        self.delivered: list = []
-        self.answers: dict[str, list[str]] = {}
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if self.answers.get(address):
-            return self.answers[address].pop(0)
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.delivered.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def smtp(settings, unused_tcp_port):
-    server = ScriptedServer()
-    controller = Controller(server, hostname="127.0.0.1", port=unused_tcp_port)
-    controller.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {**parse_email_url(f"smtp://127.0.0.1:{unused_tcp_port}"), "timeout": 5},
-        }
-    }
-    yield server
-    controller.stop()
 
 
 def test_a_message_is_delivered_once_rendered_from_its_templates(smtp):
