@@ -220,6 +220,12 @@ def bench_mail() -> None:
     run()
 
 
+def bench_hotline(client: Client) -> None:
+    from bench.hotline import bench_hotline as run
+
+    run(client)
+
+
 def load_decisions() -> float:
     """Replaces the bench database's decisions with DECISIONS generated ones; returns the import seconds."""
     with connection.cursor() as cursor:
@@ -288,9 +294,13 @@ def main() -> None:
         if only == "mail":
             bench_mail()
             return
+        if only == "hotline":
+            bench_hotline(client)
+            return
         results = {name: measure(client, url.format(number=number)) for name, url in BENCHMARKS.items()}
         bench_search(client)
         bench_api(client)
+        bench_hotline(client)
     bench_operations(number)
     bench_mail()
     baseline = statistics.median(results["baseline: bare view"])

@@ -527,6 +527,8 @@ class SearchView(ConditionalGetMixin, StrictParametersMixin, APIView):
     def get(self, request: Request) -> Response:
         SearchParametersSerializer(data=request.query_params).is_valid(raise_exception=True)
         filters = search.Filters.from_params(request.query_params)
+        if request.query_params.get("type") == "hotline":
+            return self.hotline(request, filters)
         results = search.search(request.query_params.get("q", ""), filters, request.query_params.get("page"))
         if results.redirect_to:  # a decision number: that decision is the one result
             number = results.redirect_to.rstrip("/").rsplit("/", 1)[-1]
@@ -539,18 +541,53 @@ class SearchView(ConditionalGetMixin, StrictParametersMixin, APIView):
                 results.page,
             )
 
-        def link(number: int | None) -> str | None:
-            if number is None:
-                return None
-            params = request.query_params.copy()
-            params["page"] = number
-            return absolute(f"{request.path}?{params.urlencode()}")
-
         return Response(
-            {
-                "count": count,
-                "next": link(page.next_page_number() if page and page.has_next() else None),
-                "previous": link(page.previous_page_number() if page and page.has_previous() else None),
-                "results": [_result(request, decision) for decision in decisions],
-            }
+            _envelope(request, count, page, [_result(request, decision) for decision in decisions])
         )
+
+    def hotline(self, request: Request, filters: search.Filters) -> Response:
+        from hotline.search import search_answers
+
+        found = search_answers(request.query_params.get("q", ""), filters, request.query_params.get("page"))
+        if found.redirect_to:  # a reference: that answer is the one result
+            from hotline.models import Answer
+
+            reference = found.redirect_to.rstrip("/").rsplit("/", 1)[-1]
+            answers, count, page = (
+                list(Answer.objects.filter(reference=reference).select_related("area")),
+                1,
+                None,
+            )
+        else:
+            answers, count, page = list(found.page.object_list), found.page.paginator.count, found.page
+        results = [
+            {
+                "type": "hotline",
+                "reference": answer.reference,
+                "title": answer.title,
+                "url": absolute(answer.get_absolute_url()),
+                "area": answer.area.slug,
+                "validity": answer.validity,
+                "snippet": str(getattr(answer, "snippet", "")),
+            }
+            for answer in answers
+        ]
+        return Response(_envelope(request, count, page, results))
+
+
+def _envelope(request: Request, count: int, page, results: list[dict]) -> dict:
+    """The search's answer: the count, links to the next and previous pages, the results."""
+
+    def link(number: int | None) -> str | None:
+        if number is None:
+            return None
+        params = request.query_params.copy()
+        params["page"] = number
+        return absolute(f"{request.path}?{params.urlencode()}")
+
+    return {
+        "count": count,
+        "next": link(page.next_page_number() if page and page.has_next() else None),
+        "previous": link(page.previous_page_number() if page and page.has_previous() else None),
+        "results": results,
+    }

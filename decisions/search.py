@@ -61,6 +61,24 @@ STATUS_WEIGHT = Case(
     default=Value(0.75),
     output_field=FloatField(),
 )
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """What the engine searches: decisions, or another kind of document with a weighted
+    `search_vector`, paragraph `references`, a `citing()` queryset method, a stored rank (its
+    documents in use first) and a date."""
+
+    model: type
+    rank: str  # stored: 0 for documents in use, higher for those less so
+    date: str
+    weight: Case  # multiplies relevance, so that at similar relevance documents in use come first
+
+    def in_use_first(self, queryset: QuerySet) -> QuerySet:
+        return queryset.order_by(self.rank, f"-{self.date}", "-pk")
+
+
+DECISIONS = Corpus(Decision, "status_rank", "decided_on", STATUS_WEIGHT)
 _START, _STOP = "\x02", "\x03"  # stand-ins for <mark>, so the snippet can be escaped safely
 
 
@@ -457,13 +475,8 @@ def _unknown_law(words: str, parser) -> str:
 def _matching(query: str, base: QuerySet) -> Matched:
     """`base` narrowed to the decisions that match: the paragraphs the query cites, then its words."""
     parser = get_parser()
-    query = _with_paragraph_signs(query, parser)
-    found = parser.find(query)
+    found, words = split_citations(query, parser)
     references = [reference for citation in found for reference in citation.references]
-    words = query
-    for citation in reversed(found):
-        words = words[: citation.start] + " " + words[citation.end :]
-    words = " ".join(words.split()).strip(" ,.")
     unknown = _unknown_law(words, parser)
 
     paragraph_ids = _paragraph_ids(references)
@@ -473,6 +486,17 @@ def _matching(query: str, base: QuerySet) -> Matched:
     if text_query is not None:
         base = base.filter(search_vector=text_query.selection)
     return Matched(base, text_query, found, paragraph_ids, words, unknown, references)
+
+
+def split_citations(query: str, parser=None) -> tuple[list, str]:
+    """The citations in a query, and its words without them."""
+    parser = parser or get_parser()
+    query = _with_paragraph_signs(query, parser)
+    found = parser.find(query)
+    words = query
+    for citation in reversed(found):
+        words = words[: citation.start] + " " + words[citation.end :]
+    return found, " ".join(words.split()).strip(" ,.")
 
 
 def _score(text_query: TextQuery):
@@ -498,26 +522,30 @@ RANK_WEIGHT = 0.5
 
 
 def _ranked(
-    matching: QuerySet, text_query: TextQuery | None, references: list[Reference] = (), limit: int = CAP
+    matching: QuerySet,
+    text_query: TextQuery | None,
+    references: list[Reference] = (),
+    limit: int = CAP,
+    corpus: Corpus = DECISIONS,
 ) -> list[int]:
     """The ids of the matching decisions, the most relevant first, at most `limit`. For a citation
     alone, the decisions in force that are about the paragraph first: that cite the very subsection
     asked for, and that cite it first."""
     if text_query is None and references:
-        return _cited_first(matching, references, limit)
+        return _cited_first(matching, references, limit, corpus)
     if text_query is None:
-        return list(matching.in_force_first().values_list("pk", flat=True)[:limit])
+        return list(corpus.in_use_first(matching).values_list("pk", flat=True)[:limit])
     if text_query.narrow and not text_query.strict:
-        matching = Decision.objects.filter(pk__in=_shortlist(matching, text_query))
+        matching = corpus.model.objects.filter(pk__in=_shortlist(matching, text_query))
     else:
         # Words most decisions contain ("kommunen afgørelse"), or search syntax: rank the newest
         # in force that match, rather than every decision in the collection.
-        matching = Decision.objects.filter(
-            pk__in=list(matching.in_force_first().values_list("pk", flat=True)[:BROAD])
+        matching = corpus.model.objects.filter(
+            pk__in=list(corpus.in_use_first(matching).values_list("pk", flat=True)[:BROAD])
         )
     score = _score(text_query)
-    ordered = matching.annotate(score=score * STATUS_WEIGHT).order_by(
-        "-score", "status_rank", "-decided_on", "-pk"
+    ordered = matching.annotate(score=score * corpus.weight).order_by(
+        "-score", corpus.rank, f"-{corpus.date}", "-pk"
     )
     return list(ordered.values_list("pk", flat=True)[:limit])
 
@@ -540,7 +568,9 @@ def _shortlist(matching: QuerySet, text_query: TextQuery) -> list[int]:
     return sorted(weights, key=lambda pk: -weights[pk])[:SHORTLIST]
 
 
-def _cited_first(queryset: QuerySet, references: list[Reference], limit: int | None = None) -> list[int]:
+def _cited_first(
+    queryset: QuerySet, references: list[Reference], limit: int | None = None, corpus: Corpus = DECISIONS
+) -> list[int]:
     """The decisions' ids, those about the cited paragraph first: in force, citing the very
     subsection asked for, citing the paragraph early in their list, newest. One query: the
     decisions joined to their references to the paragraph, grouped."""
@@ -561,7 +591,7 @@ def _cited_first(queryset: QuerySet, references: list[Reference], limit: int | N
     ordered = queryset.annotate(
         cited_at=Min("references__position", filter=asked),
         exact=Max(Case(When(exact, then=Value(1)), default=Value(0)), filter=asked),
-    ).order_by("status_rank", "-exact", "cited_at", "-decided_on", "-pk")
+    ).order_by(corpus.rank, "-exact", "cited_at", f"-{corpus.date}", "-pk")
     return list(ordered.values_list("pk", flat=True)[:limit])
 
 
@@ -588,15 +618,23 @@ def _page_of(ids: list[int], page_number: str | None) -> Page:
     return page
 
 
-def ranked_ids(raw_query: str, base: QuerySet) -> list[int]:
+def count(raw_query: str, filters: Filters) -> int:
+    """How many published decisions match, filtered, as the search page would count them (at most
+    CAP + 1), without building the page: the other kind's tab on the hotline's results."""
+    query = clean_query(raw_query)
+    matched = _matching(query, Decision.objects.published())
+    return len(_ranked(_filtered(matched.queryset, filters), matched.text_query, matched.references, CAP + 1))
+
+
+def ranked_ids(raw_query: str, base: QuerySet, corpus: Corpus = DECISIONS) -> list[int]:
     """The ids of the decisions in `base` that match `raw_query`, most relevant first, at most CAP
     of them: the search page's matching and ranking, without its corrections of typos."""
     query = clean_query(raw_query)
-    number = re.fullmatch(NUMBER_PATTERN, query)
+    number = corpus is DECISIONS and re.fullmatch(NUMBER_PATTERN, query)
     if number and (ids := list(base.filter(number__in={query, query.upper()}).values_list("pk", flat=True))):
         return ids
     matched = _matching(query, base)
-    return _ranked(matched.queryset, matched.text_query, matched.references)
+    return _ranked(matched.queryset, matched.text_query, matched.references, corpus=corpus)
 
 
 def _with_paragraph_signs(query: str, parser) -> str:

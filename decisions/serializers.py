@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from decisions import search
@@ -339,15 +339,40 @@ class SearchResultSerializer(serializers.Serializer):
     snippet = serializers.CharField(help_text="HTML: the best-matching passage, matches in <mark>.")
 
 
+class HotlineSearchResultSerializer(serializers.Serializer):
+    type = serializers.CharField(help_text="hotline")
+    reference = serializers.CharField(help_text="e.g. HL-2024-031")
+    title = serializers.CharField()
+    url = serializers.URLField()
+    area = serializers.SlugField()
+    validity = serializers.ChoiceField(["current", "needs_review", "expired", "superseded", "withdrawn"])
+    snippet = serializers.CharField(help_text="HTML: the best-matching passage, matches in <mark>.")
+
+
 class SearchPageSerializer(serializers.Serializer):
-    count = serializers.IntegerField(help_text="Matching decisions, at most 200 (more are not ranked).")
+    count = serializers.IntegerField(
+        help_text="Matching decisions (or answers, with type=hotline), at most 200 (more are not ranked)."
+    )
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
-    results = SearchResultSerializer(many=True)
+    results = PolymorphicProxySerializer(
+        component_name="SearchResultOfEitherKind",
+        serializers={"decision": SearchResultSerializer, "hotline": HotlineSearchResultSerializer},
+        resource_type_field_name="type",
+        many=True,
+    )
 
 
 class SearchParametersSerializer(serializers.Serializer):
     """The search page's parameters, checked: a value that is not understood is an error."""
+
+    type = serializers.ChoiceField(
+        ["decisions", "hotline"],
+        required=False,
+        help_text="decisions (default): principle decisions. hotline: the legal hotline's answers, in the "
+        "same envelope (`status`, `year_from`, `year_to` do not apply; `include_historic` adds superseded "
+        "and withdrawn answers).",
+    )
 
     q = serializers.CharField(
         required=False,

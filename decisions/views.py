@@ -211,14 +211,40 @@ def suggest(request: HttpRequest) -> JsonResponse:
 @require_safe
 @limited("search", "SEARCH_RATE")
 def search_page(request: HttpRequest) -> HttpResponse:
+    """Principle decisions and the hotline's answers, each kind with its count, so that a reader
+    sees at once whether the hotline has answered what the decisions do not cover; `type=hotline`
+    lists the answers."""
+    from hotline import search as hotline_search
+
     filters = search.Filters.from_params(request.GET)
-    results = search.search(request.GET.get("q", ""), filters, request.GET.get(pagination.PARAMETER))
+    raw, page_number = request.GET.get("q", ""), request.GET.get(pagination.PARAMETER)
+    kind = "hotline" if request.GET.get("type") == "hotline" else "decisions"
+    kept = [(name, request.GET[name]) for name in search.FILTER_PARAMS if request.GET.get(name)]
+    if kind == "hotline":
+        answers = hotline_search.search_answers(raw, filters, page_number)
+        if answers.redirect_to:
+            return redirect(answers.redirect_to)
+        context = {
+            "kind": kind,
+            "answers": answers,
+            "query": answers.query,
+            "results": search.Results(answers.query, filters, answers.page),
+            "decision_count": search.count(answers.query, filters) if answers.query else 0,
+            "answer_count": answers.page.paginator.count,
+            "filter_fields": [*kept, ("type", "hotline")],
+        }
+        return render(request, "decisions/search.html", context)
+    results = search.search(raw, filters, page_number)
     if results.redirect_to:
         return redirect(results.redirect_to)
-    kept = [(name, request.GET[name]) for name in search.FILTER_PARAMS if request.GET.get(name)]
+    answers = hotline_search.search_answers(results.query, filters) if results.query else None
     context = {
+        "kind": kind,
         "results": results,
         "query": results.query,
+        "answers": answers,
+        "answer_count": answers.page.paginator.count if answers else 0,
+        "top_answers": list(answers.page.object_list[:3]) if answers else [],
         # The search form keeps the chosen filters; the year form keeps everything but the years.
         "filter_fields": kept,
         "year_fields": [

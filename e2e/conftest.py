@@ -56,7 +56,7 @@ def site(django_db_setup, django_db_blocker) -> Iterator[str]:
     from django.test.utils import override_settings, setup_databases
     from pytest_django.live_server_helper import LiveServer
 
-    from decisions.models import Decision, DecisionChange
+    from tests.conftest import empty_documents
 
     plain_static = override_settings(
         STORAGES={
@@ -71,9 +71,7 @@ def site(django_db_setup, django_db_blocker) -> Iterator[str]:
             # pytest-django sets the test database up only for tests marked for the database;
             # these use it through the server (kept between runs, as --reuse-db keeps it).
             setup_databases(verbosity=0, interactive=False, aliases={"default"}, keepdb=True)
-        Decision.objects.all().delete()
-        DecisionChange.objects.all().delete()
-        Decision.history.all().delete()
+        empty_documents()  # the demo is loaded afresh: decisions, hotline answers, questions
         get_user_model().objects.filter(username=SUPERUSER["username"]).delete()
         call_command("load_demo", stdout=io.StringIO())
         get_user_model().objects.create_superuser(email="e2e@example.invalid", **SUPERUSER)

@@ -47,6 +47,17 @@ PUBLIC_PAGES = [
     ("api", "/api/", 200),
     ("api-docs", "/api/docs/", 200),
     ("hotline", "/hotline/", 200),
+    ("hotline-answer-current", "/hotline/svar/HL-2024-052/", 200),
+    ("hotline-answer-needs-review", "/hotline/svar/HL-2022-019/", 200),
+    ("hotline-answer-expired", "/hotline/svar/HL-2023-027/", 200),
+    ("hotline-answer-superseded", "/hotline/svar/HL-2022-011/", 200),
+    ("hotline-answer-withdrawn", "/hotline/svar/HL-2022-027/", 200),
+    ("hotline-area", "/hotline/omraade/social/", 200),
+    ("hotline-paragraph-sel-114", "/hotline/lov/serviceloven/114/", 200),
+    ("hotline-ask", "/hotline/spoerg/", 200),
+    ("paragraph-sel-114-with-hotline", "/principafgoerelser/lov/serviceloven/114/", 200),
+    ("search-both-kinds", f"{SEARCH}?q=SEL+%C2%A7+114", 200),
+    ("search-hotline", f"{SEARCH}?q=merudgifter&type=hotline", 200),
     ("newsletters", "/nyhedsbreve/", 200),
     ("404", "/principafgoerelser/findes-ikke/", 404),
     ("400", f"{SEARCH}?q=a%01b", 400),
@@ -91,11 +102,18 @@ def test_every_law_is_visited(site, django_db_blocker):
 @pytest.fixture(scope="session")
 def admin_pages(site, django_db_blocker) -> dict[str, str]:
     from decisions.models import Decision
+    from hotline.models import Answer, Question
 
     with django_db_blocker.unblock():
         pk = Decision.objects.get(number="24-19").pk
+        answer = Answer.objects.get(reference="HL-2022-019").pk
+        question = Question.objects.filter(status="new").order_by("pk").first().pk
     decision = f"/admin/decisions/decision/{pk}"
     return {
+        "admin-hotline-queues": "/admin/hotline/question/queues/",
+        "admin-hotline-question": f"/admin/hotline/question/{question}/change/",
+        "admin-hotline-answers": "/admin/hotline/answer/",
+        "admin-hotline-answer": f"/admin/hotline/answer/{answer}/change/",
         "admin-index": "/admin/",
         "admin-decisions": "/admin/decisions/decision/",
         "admin-decision": f"{decision}/change/",
@@ -109,7 +127,16 @@ def test_admin_login_page(open_tab):
     look(tab, "admin-login")
 
 
-ADMIN_PAGES = ["admin-index", "admin-decisions", "admin-decision", "admin-decision-history"]
+ADMIN_PAGES = [
+    "admin-index",
+    "admin-decisions",
+    "admin-decision",
+    "admin-decision-history",
+    "admin-hotline-queues",
+    "admin-hotline-question",
+    "admin-hotline-answers",
+    "admin-hotline-answer",
+]
 
 
 # Staff work at a desk: at 1280 px nothing may scroll sideways, not even the list of decisions in
@@ -150,3 +177,30 @@ def test_api_docs_with_an_operation_open_tried_and_the_authorize_dialog(open_tab
     failures = [failure for failure in failures if failure] + tab.problems
     tab.problems.clear()
     assert not failures, "\n".join(failures)
+
+
+def test_asking_the_hotline_shows_the_errors_then_similar_answers_then_the_receipt(open_tab):
+    tab = open_tab()
+    page = tab.page
+    tab.goto("/hotline/spoerg/")
+    tab.expected_errors.add(tab.base_url + "/hotline/spoerg/")  # the empty form's answer is 400
+    page.get_by_role("button", name="Send spørgsmålet").click()
+    page.wait_for_selector(".error-summary")
+    look(tab, "hotline-ask-errors")
+
+    page.get_by_label("Dit navn").fill("Mette Eksempel")
+    page.get_by_label("Din arbejdsmail").fill("mette.eksempel@aarhus.dk")
+    page.get_by_label("Kommune").select_option("Aarhus")
+    page.get_by_label("Område").select_option("social")
+    page.get_by_label("Dit spørgsmål").fill(
+        "Kan kommunen dække merudgifter til medicin, når borgeren ikke får medicintilskud?"
+    )
+    page.get_by_label("Paragraffer").fill("SEL § 100")
+    page.get_by_role("button", name="Send spørgsmålet").click()
+    page.wait_for_selector(".similar")
+    look(tab, "hotline-ask-similar")
+
+    page.get_by_role("button", name="Ingen af dem besvarer det: send mit spørgsmål").click()
+    page.wait_for_url(re.compile(r"/hotline/sag/[A-Za-z0-9_-]+/\?modtaget=1$"))
+    assert "Tak: vi har modtaget dit spørgsmål." in page.content()
+    look(tab, "hotline-receipt")

@@ -112,7 +112,7 @@ class AnswerForm(GuardedModelForm):
         return data
 
 
-class FlagInline(admin.TabularInline):
+class FlagInline(admin.StackedInline):
     model = AnswerFlag
     extra = 0
     fields = ["kind", "message", "happened_on", "created_at", "resolved_at"]
@@ -124,7 +124,7 @@ class FlagInline(admin.TabularInline):
         return False
 
 
-class ReportInline(admin.TabularInline):
+class ReportInline(admin.StackedInline):
     model = Report
     extra = 0
     fields = ["created_at", "reason"]
@@ -160,14 +160,13 @@ class ReviewFilter(admin.SimpleListFilter):
 class AnswerAdmin(SimpleHistoryAdmin):
     form = AnswerForm
     inlines = [FlagInline, ReportInline]
-    list_display = ["reference", "title", "validity_shown", "owner", "review_by", "state"]
+    list_display = ["reference", "title", "validity_shown", "owner", "review_by"]
     list_display_links = ["reference", "title"]
     list_filter = ["validity", ReviewFilter, "state", "area", "owner"]
     list_select_related = ["owner"]
     search_fields = ["reference", "title", "question", "keywords"]
     ordering = ["-answered_on", "-pk"]
     actions = ["verify", "take_ownership"]
-    autocomplete_fields = ["superseded_by"]
     readonly_fields = ["validity", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["reference", "title", "area", "state", "validity", "owner"]}),
@@ -272,16 +271,37 @@ class QuestionForm(GuardedModelForm):
         return data
 
 
+class QueueFilter(admin.SimpleListFilter):
+    title = _("queue")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("open", _("open")),
+            ("new", _("New questions")),
+            ("mine", _("My open questions")),
+            ("overdue", _("Overdue questions")),
+        ]
+
+    def queryset(self, request, queryset):
+        open_questions = queryset.filter(status__in=Question.OPEN)
+        return {
+            "open": open_questions,
+            "new": queryset.filter(status=Question.Status.NEW),
+            "mine": open_questions.filter(owner=request.user),
+            "overdue": open_questions.filter(due_on__lt=timezone.localdate()),
+        }.get(self.value(), queryset)
+
+
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
     form = QuestionForm
     change_form_template = "admin/hotline/question/change_form.html"
     list_display = ["reference", "status", "area", "municipality", "owner", "due_on", "created_at"]
-    list_filter = ["status", "area", "owner"]
+    list_filter = [QueueFilter, "status", "area", "owner"]
     list_select_related = ["area", "owner"]
     search_fields = ["reference", "question", "municipality"]
     ordering = ["due_on", "pk"]
-    autocomplete_fields = ["duplicate_of"]
     readonly_fields = [
         "reference",
         "status",
@@ -339,17 +359,17 @@ class QuestionAdmin(admin.ModelAdmin):
             (
                 gettext("New questions"),
                 questions.filter(status=Question.Status.NEW).count(),
-                f"{question_url}?status__exact=new",
+                f"{question_url}?queue=new",
             ),
             (
                 gettext("My open questions"),
                 questions.filter(owner=request.user).count(),
-                f"{question_url}?owner__id__exact={request.user.pk}",
+                f"{question_url}?queue=mine",
             ),
             (
                 gettext("Overdue questions"),
                 questions.filter(due_on__lt=today).count(),
-                f"{question_url}?status__exact=assigned",
+                f"{question_url}?queue=overdue",
             ),
             (
                 gettext("Answers due for review within 30 days"),

@@ -119,7 +119,7 @@ class AnswerQuerySet(models.QuerySet):
         )
 
     def current_first(self) -> "AnswerQuerySet":
-        return self.alias(validity_rank=VALIDITY_RANK).order_by("validity_rank", "-answered_on", "-pk")
+        return self.order_by("validity_rank", "-answered_on", "-pk")
 
     def refresh_validity(self, today: datetime.date | None = None) -> int:
         """Stores each answer's validity as of `today` where it changed; returns how many changed.
@@ -201,12 +201,16 @@ class Answer(models.Model):
     validity = models.CharField(
         _("validity"), max_length=16, choices=Validity.choices, default=Validity.CURRENT, editable=False
     )
+    # Current first, then needs review, expired, the rest: stored so that lists and search sort by it.
+    validity_rank = models.GeneratedField(
+        expression=VALIDITY_RANK, output_field=models.PositiveSmallIntegerField(), db_persist=True
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
     # Kept by a database trigger (migration 0002), weighted as the decisions' vector.
     search_vector = SearchVectorField(null=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["updated_at", "search_vector", "validity"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "search_vector", "validity", "validity_rank"])
     objects = AnswerQuerySet.as_manager()
 
     class Meta:

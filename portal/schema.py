@@ -84,6 +84,7 @@ EXAMPLES = {
     "id": 25,
     "validity": ["current", "needs_review"],
     "reference": "HL-2024-031",
+    "type": "hotline",
 }
 PATH_EXAMPLES = {
     ("/api/v1/areas/{slug}/", "slug"): "social",

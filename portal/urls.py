@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from decisions.feeds import decisions_feed
+from hotline.feeds import hotline_feed
 from portal import views
 
 urlpatterns = [
@@ -13,6 +14,7 @@ urlpatterns = [
     path("nyhedsbreve/", include("newsletters.urls")),
     path("api/", include("portal.api_urls")),
     path("feeds/decisions.atom", decisions_feed, name="decisions-feed"),
+    path("feeds/hotline.atom", hotline_feed, name="hotline-feed"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -170,15 +170,34 @@ def _empty_cache():
     cache.clear()
 
 
+def empty_documents() -> None:
+    """Deletes what tests write outside a test transaction (committed_db, a module's demo data):
+    decisions, hotline answers and questions, their history, the change feeds and their readers,
+    amendments and the outbox."""
+    from decisions.models import Amendment, Decision, DecisionChange, FeedReader
+    from hotline.models import Answer, AnswerChange, Question
+    from portal.models import OutgoingMail
+
+    Answer.objects.update(superseded_by=None)
+    Answer.objects.all().delete()  # flags, reports and references go with them
+    Answer.history.all().delete()
+    AnswerChange.objects.all().delete()
+    Question.objects.all().delete()
+    Amendment.objects.all().delete()
+    FeedReader.objects.all().delete()
+    Decision.objects.all().delete()
+    DecisionChange.objects.all().delete()  # the deletions' tombstones
+    Decision.history.all().delete()
+    OutgoingMail.objects.all().delete()
+
+
 @pytest.fixture
 def committed_db(django_db_setup, django_db_blocker):
     """The test database without a wrapping transaction: every write commits, as separate requests'
-    writes do in production. Decisions, their history and the change feed are emptied afterwards;
+    writes do in production. Decisions, hotline answers and questions, their history, the change
+    feeds and their readers, amendments and the outbox are emptied afterwards;
     the seeded taxonomy is left as migrations made it (tests restore what they change in it)."""
     from django.test.utils import setup_databases
-
-    from decisions.models import Decision, DecisionChange
-    from portal.models import OutgoingMail
 
     if not connection.settings_dict["NAME"].startswith("test_"):
         # pytest-django sets the test database up only when a collected test asks for `db`; a
@@ -189,10 +208,7 @@ def committed_db(django_db_setup, django_db_blocker):
         try:
             yield
         finally:
-            Decision.objects.all().delete()
-            DecisionChange.objects.all().delete()
-            Decision.history.all().delete()
-            OutgoingMail.objects.all().delete()
+            empty_documents()
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

@@ -11,8 +11,9 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Q
 
-from decisions.models import Decision, DecisionChange, Status
+from decisions.models import Decision, Status
 from decisions.search import Filters, search
+from tests.conftest import empty_documents
 
 EVALUATION = json.loads((Path(__file__).parent / "evaluation.json").read_text(encoding="utf-8"))
 MINIMUM_MRR = 0.85
@@ -35,9 +36,7 @@ def demo_data(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("load_demo", verbosity=0)
         yield
-        Decision.objects.all().delete()
-        DecisionChange.objects.all().delete()  # the deletions' tombstones
-        Decision.history.all().delete()
+        empty_documents()
 
 
 def ours(query: str) -> list[str]:

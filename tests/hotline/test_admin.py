@@ -202,6 +202,9 @@ def test_the_queues_page_counts_what_waits(lawyer_client, lawyer):
         assert f"{label}</a></th><td>{count}</td>" in page
     assert "Satsen er ændret." in page
     assert overdue.reference in page
+    listed = lawyer_client.get("/admin/hotline/question/", {"queue": "overdue"}).content.decode()
+    assert overdue.reference in listed
+    assert Question.objects.exclude(pk=overdue.pk).first().reference not in listed
 
 
 def test_editors_see_nothing_of_the_hotline():
