@@ -140,6 +140,6 @@ def after_restore(**_kwargs) -> None:
     if "decisions_feedclock" in connection.introspection.table_names():  # not in an older backup
         continue_after_restore()
     decisions_changed()
-    cache.delete_many(["decisions:lexemes", "decisions:lexemes:stamp", "decisions:words"])
+    cache.delete_many(["decisions:lexemes", "decisions:lexemes:stamp", "decisions:words", "hotline:lexemes"])
     cache.delete_many(["decisions:synonyms:stemmed", "decisions:synonyms:stemmed:stamp"])
     forget_local()

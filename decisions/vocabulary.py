@@ -60,7 +60,15 @@ def forget_local() -> None:
 def forget_corpus() -> None:
     """After an import: the corpus's words are read anew on the next search, here and elsewhere
     (other processes within LOCAL_SECONDS)."""
-    cache.delete_many(["decisions:lexemes", "decisions:lexemes:stamp", "decisions:words"])
+    cache.delete_many(
+        [
+            "decisions:lexemes",
+            "decisions:lexemes:stamp",
+            "decisions:words",
+            "hotline:lexemes",
+            "hotline:lexemes:stamp",
+        ]
+    )
     forget_local()
 
 
@@ -88,6 +96,26 @@ def _lexemes() -> dict[str, int]:
     return found
 
 
+def answer_lexemes() -> dict[str, int]:
+    """Every lexeme of the hotline's answers in use with the number of answers it occurs in: words
+    the corpus knows though no decision says them, which are never taken for typos. Kept apart
+    from `lexemes()`, whose frequencies weigh the decisions' ranking."""
+    return _kept("answer-lexemes", _answer_lexemes, "hotline:lexemes")
+
+
+def _answer_lexemes() -> dict[str, int]:
+    found = cache.get("hotline:lexemes")
+    if found is None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM hotline_answer "
+                "WHERE state = ''published'' AND search_vector IS NOT NULL')"
+            )
+            found = dict(cursor.fetchall())
+        _store("hotline:lexemes", found)
+    return found
+
+
 def words() -> dict[str, int]:
     """Whole words from titles, keywords and summaries, with their frequency: what a suggestion may say."""
     found = cache.get("decisions:words")
@@ -96,6 +124,11 @@ def words() -> dict[str, int]:
         rows = Decision.objects.published().values_list("title", "summary", "keywords")
         for title, summary, keywords in rows.iterator(chunk_size=5000):
             counter.update(WORD.findall(f"{title} {summary} {' '.join(keywords)}".lower()))
+        from hotline.models import Answer, State
+
+        answers = Answer.objects.filter(state=State.PUBLISHED).values_list("title", "keywords")
+        for title, keywords in answers.iterator(chunk_size=5000):
+            counter.update(WORD.findall(f"{title} {' '.join(keywords)}".lower()))
         found = {word: count for word, count in counter.items() if len(word) >= 3}
         cache.set("decisions:words", found, CACHE_SECONDS)
     return found
@@ -129,8 +162,9 @@ def forget_synonyms(**_kwargs) -> None:
 
 
 def known(word: str) -> bool:
-    """Whether the corpus has the word, whole or as a part of its compounds (kræft in lungekræft)."""
-    return stem(word) in lexemes() or bool(compounds_with(word, limit=1))
+    """Whether the corpus (decisions and hotline answers) has the word, whole or as a part of its
+    decisions' compounds (kræft in lungekræft)."""
+    return stem(word) in lexemes() or stem(word) in answer_lexemes() or bool(compounds_with(word, limit=1))
 
 
 def is_danish(word: str) -> bool:

@@ -2,6 +2,7 @@
 pages, ETags and feed semantics as the decisions (decisions/api.py, portal/api.py)."""
 
 import django_filters
+from django import forms
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -44,6 +45,17 @@ class ValidityFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
     pass
 
 
+class AnswerFilterForm(forms.Form):
+    def clean_validity(self):
+        raw = self.data.get("validity")
+        if raw is not None and any(not item.strip() for item in raw.split(",")):
+            raise forms.ValidationError(
+                _("Name one validity or several, comma-separated: %(values)s.")
+                % {"values": "current, needs_review, expired, superseded"}
+            )
+        return self.cleaned_data["validity"]
+
+
 class AnswerFilter(django_filters.FilterSet):
     area = SlugFilter(queryset=Area.objects.all(), help_text="An area's slug, e.g. social.")
     law = SlugFilter(
@@ -62,6 +74,11 @@ class AnswerFilter(django_filters.FilterSet):
         help_text="Only answers with this validity, or any of several, comma-separated "
         "(current,expired): current, needs_review, expired, superseded.",
     )
+    q = django_filters.CharFilter(
+        method="filter_q",
+        help_text="Words, a citation or a decision number, matched and ranked as on the search page "
+        "(most relevant first, current answers first at similar relevance, at most 200).",
+    )
     updated_since = UtcDateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
@@ -72,9 +89,13 @@ class AnswerFilter(django_filters.FilterSet):
     class Meta:
         model = Answer
         fields = []
+        form = AnswerFilterForm
 
     def filter_law(self, queryset: QuerySet, name: str, law: Law) -> QuerySet:
         return queryset.filter(pk__in=Answer.objects.citing(law=law).values("pk"))
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset  # ranks the result: done by the view, after the other filters
 
     def filter_paragraph(self, queryset: QuerySet, name: str, value) -> QuerySet:
         paragraph_ids, subsection = value
@@ -104,7 +125,16 @@ class AnswerViewSet(ApiViewSet):
 
     def list(self, request: Request, *args, **kwargs) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginator.paginate_queryset(queryset, request, view=self)
+        q = request.query_params.get("q", "").strip()
+        if q:
+            from hotline.search import ranked_in
+
+            ranked = ranked_in(q, Answer.objects.filter(pk__in=queryset.values("id")))
+            ids = self.paginator.paginate_ranked(ranked, request)
+            by_id = {row["id"]: row for row in queryset.filter(pk__in=ids)}
+            page = [by_id[pk] for pk in ids if pk in by_id]
+        else:
+            page = self.paginator.paginate_queryset(queryset, request, view=self)
         return self.get_paginated_response(self.get_serializer(with_related(page), many=True).data)
 
     @extend_schema(

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from decisions import vocabulary
 from decisions.citations import Reference, format_citations, get_parser, parse_citations
 from decisions.models import NUMBER_PATTERN, Area, Decision, Law, Paragraph
 from hotline.models import (
@@ -288,6 +289,7 @@ def import_rows(rows: list[Row], progress: Callable[[int], None] = lambda _n: No
     )
     _sync_successors(rows, ids)
     Answer.objects.filter(pk__in=ids.values()).refresh_validity()
+    transaction.on_commit(vocabulary.forget_corpus)  # new words the typo correction must know
     return result
 
 

@@ -54,13 +54,16 @@ def base(filters: Filters):
 
 
 def ranked(query: str, filters: Filters) -> list[int]:
-    """The matching answers' ids, most relevant first; a decision number finds the answers that
-    rely on that decision."""
-    answers = base(filters)
+    return ranked_in(query, base(filters))[: CAP + 1]
+
+
+def ranked_in(query: str, answers) -> list[int]:
+    """The ids of `answers` that match, most relevant first; a decision number finds the answers
+    that rely on that decision."""
     if re.fullmatch(NUMBER_PATTERN, query):
         cited = answers.filter(decisions__contains=[query.upper()])
         return list(ANSWERS.in_use_first(cited).values_list("pk", flat=True)[: CAP + 1])
-    return search.ranked_ids(query, answers, ANSWERS)[: CAP + 1]
+    return search.ranked_ids(query, answers, ANSWERS)
 
 
 def search_answers(raw_query: str, filters: Filters, page_number: str | None = None) -> AnswerResults:

@@ -231,3 +231,72 @@ def test_an_amendment_must_cite_paragraphs_of_its_own_law(lawyer_client):
     assert right.status_code == 302
     amendment = Amendment.objects.get()
     assert sorted(amendment.paragraphs.values_list("section", flat=True)) == ["100", "101"]
+
+
+HOTLINE_PUBLISHING = {
+    "state": "published",
+    "title": "Juristens nye titel",
+    "answer": "Ændret svar",
+    "superseded_by": "",
+    "withdrawn_reason": "",
+}
+
+
+def answers_public_state() -> list:
+    """What the public reads of every public answer, and which answers are drafts (a lawyer may
+    edit a draft, never publish it)."""
+    fields = ["reference", "title", "question", "answer", "state", "superseded_by_id", "withdrawn_reason"]
+    public = Answer.objects.exclude(state=State.DRAFT).order_by("pk").values(*fields)
+    return [*public, *Answer.objects.filter(state=State.DRAFT).values_list("reference", flat=True)]
+
+
+def test_a_lawyer_walking_every_hotline_admin_route_publishes_nothing_and_changes_nothing_public(
+    lawyer_client, lawyer
+):
+    import re
+
+    from tests.portal.test_hostile_walk import ROUTES
+    from tests.portal.test_roles import _Forms
+
+    published = AnswerFactory(reference="HL-2024-031", owner=lawyer)
+    AnswerFactory(reference="HL-2024-099", state=State.DRAFT)
+    AnswerFactory(reference="HL-2023-001", superseded_by=published)
+    question = cases.ask(
+        name="A",
+        email="a@kommune.dk",
+        municipality="Aarhus",
+        area=Area.objects.get(slug="social"),
+        question="?",
+    )
+    before = answers_public_state()
+
+    urls = set()
+    for route in ROUTES:
+        model = re.match(r"/admin/hotline/(\w+)/", route.template)
+        if not model:
+            continue
+        rows = {"answer": Answer.objects.all(), "question": [question]}.get(model.group(1), [])
+        for row in rows:
+            for version in (
+                row.history.values_list("history_id", flat=True) if hasattr(row, "history") else [""]
+            ):
+                values = {"object_id": str(row.pk), "_0": str(row.pk), "_1": str(version), "url": "x/"}
+                urls.add(route.template % {name: values.get(name, "1") for name in route.params})
+
+    posted = 0
+    for url in sorted(urls):
+        page = lawyer_client.get(url)
+        if page.status_code != 200 or "html" not in page.get("Content-Type", ""):
+            continue
+        parser = _Forms()
+        parser.feed(page.content.decode())
+        for action, fields in parser.forms:
+            if action.endswith("/logout/"):
+                continue
+            lawyer_client.post(action or url, {**dict(fields), **HOTLINE_PUBLISHING})
+            posted += 1
+
+    assert posted > 5
+    after = answers_public_state()
+    assert after == before
+    assert Answer.objects.get(reference="HL-2024-099").state == State.DRAFT

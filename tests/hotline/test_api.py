@@ -115,3 +115,27 @@ def test_a_mirror_that_applies_the_feed_equals_the_server_through_every_kind_of_
     assert set(mirror) == {"HL-2024-001", "HL-2025-001"}
     assert client.get("/api/v1/hotline/changes/", {"since": "nonsense"}).status_code == 400
     assert client.get("/api/v1/hotline/changes/", {"since": "WzEwMDAwMDAwMDAwLDFd"}).status_code == 410
+
+
+def test_q_ranks_the_answers_as_the_search_page_does(client):
+    AnswerFactory(reference="HL-2024-031", title="Handicapbil i weekenden", citations="SEL § 114")
+    AnswerFactory(reference="HL-2024-032", title="Medicin og merudgifter", citations="SEL § 100")
+    AnswerFactory(reference="HL-2024-033", title="Bil", citations="SEL § 114", decisions=["12-20"])
+
+    def references(**params) -> list[str]:
+        return [
+            answer["reference"] for answer in client.get("/api/v1/hotline/answers/", params).json()["results"]
+        ]
+
+    assert references(q="handicapbil") == ["HL-2024-031"]
+    assert sorted(references(q="SEL § 114")) == ["HL-2024-031", "HL-2024-033"]
+    assert references(q="12-20") == ["HL-2024-033"]
+    assert references(q="medicin", area="social") == ["HL-2024-032"]
+
+
+@pytest.mark.parametrize("value", [",", "current,", ",expired", " "])
+def test_an_empty_validity_in_the_list_is_an_error_not_ignored(client, value):
+    response = client.get("/api/v1/hotline/answers/", {"validity": value})
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["validity"]

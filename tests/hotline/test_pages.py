@@ -268,3 +268,45 @@ def test_a_decision_page_says_the_law_was_amended_after_it(client):
 
     assert "Loven er ændret efter afgørelsen: Lov nr. 1234 af 12. juni 2024 (i kraft 1. juli 2024)." in page
     assert "Lov nr. 1 af 2. januar 2018" not in page
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/hotline/lov/serviceloven/100/",
+        "/hotline/omraade/social/",
+        "/hotline/lov/serviceloven/",
+        "/hotline/spoerg/",
+    ],
+)
+def test_lists_cost_the_same_queries_however_many_answers(client, url):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    for _ in range(2):
+        AnswerFactory(citations="SEL § 100", decisions=["24-19"])
+    few = queries()
+    for _ in range(10):
+        AnswerFactory(citations="SEL § 100, stk. 1", decisions=["24-19"])
+        flagging.report(AnswerFactory(citations="SEL § 100"), "Forældet.")
+    assert queries() == few
+
+
+def test_an_answer_page_costs_the_same_queries_however_many_paragraphs_and_decisions(client):
+    for number in ("1-20", "2-20", "3-20", "4-20"):
+        DecisionFactory(number=number)
+    AnswerFactory(reference="HL-2024-001", citations="SEL § 100", decisions=["1-20"])
+    AnswerFactory(
+        reference="HL-2024-002",
+        citations="SEL § 100\nSEL § 41\nAKL § 34",
+        decisions=["1-20", "2-20", "3-20", "4-20"],
+    )
+
+    def queries(reference: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/hotline/svar/{reference}/").status_code == 200
+        return len(captured)
+
+    assert queries("HL-2024-002") == queries("HL-2024-001")

@@ -64,7 +64,6 @@ def test_a_citation_limits_to_the_paragraph_and_a_decision_number_finds_answers_
 
 
 def test_a_typo_is_corrected_when_nothing_matches_as_typed(answers):
-    DecisionFactory(title="Støtte til handicapbil")  # the words the corrections know come from the decisions
     results = search_answers("handicapbiil", Filters())
 
     assert results.corrected_from == "handicapbiil"
@@ -103,3 +102,14 @@ def test_the_api_returns_answers_with_type_hotline_and_decisions_without(client,
     assert [result["number"] for result in decisions["results"]] == ["12-20"]
     assert decisions["results"][0]["type"] == "decision"
     assert client.get("/api/v1/search/", {"q": "x", "type": "both"}).status_code == 400
+
+
+def test_a_word_only_the_answers_say_is_known_and_a_typo_of_it_is_corrected_to_it():
+    AnswerFactory(reference="HL-2025-033", title="Førtidspension ved skizofreni", keywords=["skizofreni"])
+    DecisionFactory(title="Førtidspension ved skilsmisse")  # a decision word close to it
+
+    exact = search_answers("skizofreni", Filters())
+    typo = search_answers("skizofrenni", Filters())
+
+    assert (references(exact), exact.corrected_from) == (["HL-2025-033"], "")
+    assert (references(typo), typo.corrected_from) == (["HL-2025-033"], "skizofrenni")
