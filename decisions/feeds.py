@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from decisions.api import DecisionFilter
@@ -46,11 +47,27 @@ class SafeAtom1Feed(Atom1Feed):
         super().add_item(*[_safe(arg) for arg in args], **{name: _safe(v) for name, v in kwargs.items()})
 
 
-class DecisionsFeed(Feed):
-    """The 50 most recently published decisions, optionally of one area, law or paragraph."""
+class FilteredFeed(Feed):
+    """An Atom feed of one app's newest documents, optionally of one area, law or paragraph (as its
+    API filters them): unknown or invalid parameters are a 400 that says why, and an unchanged feed
+    answers 304. Subclasses name the filter set, the documents, the titles and the pages."""
 
     feed_type = SafeAtom1Feed
     author_name = "Ankestyrelsen"
+    filterset_class: type
+    all_title: str  # translated lazily by the subclass
+    subject_title: str  # with %(subject)s
+
+    def documents(self):
+        raise NotImplementedError
+
+    def last_change(self):
+        raise NotImplementedError
+
+    def page(self, kind: str, value=None) -> str:
+        """The address of the page showing the same documents: kind is paragraph (a Paragraph),
+        law, area or all."""
+        raise NotImplementedError
 
     def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         unknown = sorted(set(request.GET) - set(FILTERS))
@@ -59,12 +76,12 @@ class DecisionsFeed(Feed):
                 _("Unknown parameter “%(name)s”. The feed takes: %(names)s.")
                 % {"name": unknown[0], "names": ", ".join(FILTERS)}
             )
-        filters = DecisionFilter(request.GET, Decision.objects.published())
+        filters = self.filterset_class(request.GET, self.documents())
         if not filters.is_valid():
             return _bad_request(
                 "\n".join(f"{name}: {' '.join(errors)}" for name, errors in filters.errors.items())
             )
-        last_modified = last_change()
+        last_modified = self.last_change()
         self.filters = filters
         self.full_path = request.get_full_path()
         response = super().__call__(request, *args, **kwargs)
@@ -81,24 +98,41 @@ class DecisionsFeed(Feed):
         elif "area" in filters:
             shown = filters["area"].name
         else:
-            return _("Principle decisions – Principportalen")
-        return _("Principle decisions on %(subject)s – Principportalen") % {"subject": shown}
+            return str(self.all_title)
+        return str(self.subject_title) % {"subject": shown}
 
     def link(self, filters: dict) -> str:
-        """The page with the same decisions; it is also the feed's id, so each filter has its own."""
+        """The page with the same documents; it is also the feed's id, so each filter has its own."""
         if "paragraph" in filters:
             paragraph_ids, _subsection = filters["paragraph"]
             paragraph = Paragraph.objects.filter(pk__in=paragraph_ids).select_related("law").first()
             if paragraph is not None:
-                return absolute(paragraph.get_absolute_url())
+                return absolute(self.page("paragraph", paragraph))
         elif "law" in filters:
-            return absolute(filters["law"].get_absolute_url())
+            return absolute(self.page("law", filters["law"]))
         elif "area" in filters:
-            return absolute(filters["area"].get_absolute_url())
-        return absolute(reverse("decisions:newest"))
+            return absolute(self.page("area", filters["area"]))
+        return absolute(self.page("all"))
 
     def feed_url(self, filters: dict) -> str:
         return absolute(self.full_path)
+
+
+class DecisionsFeed(FilteredFeed):
+    """The 50 most recently published decisions, optionally of one area, law or paragraph."""
+
+    filterset_class = DecisionFilter
+    all_title = gettext_lazy("Principle decisions – Principportalen")
+    subject_title = gettext_lazy("Principle decisions on %(subject)s – Principportalen")
+
+    def documents(self):
+        return Decision.objects.published()
+
+    def last_change(self):
+        return last_change()
+
+    def page(self, kind: str, value=None) -> str:
+        return value.get_absolute_url() if value is not None else reverse("decisions:newest")
 
     def item_link(self, decision: Decision) -> str:
         return absolute(decision.get_absolute_url())

@@ -89,6 +89,22 @@ class RelationSerializer(serializers.Serializer):
     )
 
 
+def paragraph_items(references: list[tuple], links) -> list[dict]:
+    """A document's cited paragraphs as the API shows them (ReferenceSerializer), from rows of
+    (law slug, law name, section, subsection, item); `links` builds the paragraph pages' URLs."""
+    return [
+        {
+            "law": law,
+            "section": section,
+            "subsection": subsection,
+            "item": item,
+            "citation": format_reference(Reference(law, section, subsection, item), law_name),
+            "url": links.paragraph(law, section),
+        }
+        for law, law_name, section, subsection, item in references
+    ]
+
+
 class DecisionSerializer(serializers.Serializer):
     number = serializers.CharField(help_text="Ankestyrelsen's number, e.g. 24-19: the decision's identifier.")
     url = serializers.URLField(help_text="The decision's permanent page on the portal.")
@@ -124,17 +140,7 @@ class DecisionSerializer(serializers.Serializer):
             "status": decision["status"],
             "area": decision["area__slug"],
             "keywords": decision["keywords"],
-            "paragraphs": [
-                {
-                    "law": law,
-                    "section": section,
-                    "subsection": subsection,
-                    "item": item,
-                    "citation": format_reference(Reference(law, section, subsection, item), law_name),
-                    "url": links.paragraph(law, section),
-                }
-                for law, law_name, section, subsection, item in decision["references"]
-            ],
+            "paragraphs": paragraph_items(decision["references"], links),
             "relations": [
                 {"kind": kind, "number": number, "note": note}
                 for kind, number, note in sorted(decision["relations"])

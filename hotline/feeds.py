@@ -2,19 +2,17 @@
 
 import datetime
 
-from django.contrib.syndication.views import Feed
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from decisions.feeds import FILTERS, SafeAtom1Feed, _bad_request
-from decisions.models import Paragraph
+from decisions.feeds import FilteredFeed
 from hotline.api import AnswerFilter, last_change
 from hotline.models import Answer, State
 from portal.addresses import absolute
-from portal.api import conditional
 from portal.ratelimit import limited
 
 ENTRIES = 50
@@ -26,58 +24,26 @@ def hotline_feed(request: HttpRequest) -> HttpResponse:
     return HotlineFeed()(request)
 
 
-class HotlineFeed(Feed):
+class HotlineFeed(FilteredFeed):
     """The 50 most recently answered hotline answers in use, optionally of one area, law or
     paragraph; each entry says whether it is current, needs review or is expired."""
 
-    feed_type = SafeAtom1Feed
-    author_name = "Ankestyrelsen"
+    filterset_class = AnswerFilter
+    all_title = gettext_lazy("Legal hotline answers – Principportalen")
+    subject_title = gettext_lazy("Legal hotline answers on %(subject)s – Principportalen")
 
-    def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        unknown = sorted(set(request.GET) - set(FILTERS))
-        if unknown:
-            return _bad_request(
-                _("Unknown parameter “%(name)s”. The feed takes: %(names)s.")
-                % {"name": unknown[0], "names": ", ".join(FILTERS)}
-            )
-        filters = AnswerFilter(request.GET, Answer.objects.listed())
-        if not filters.is_valid():
-            return _bad_request(
-                "\n".join(f"{name}: {' '.join(errors)}" for name, errors in filters.errors.items())
-            )
-        last_modified = last_change()
-        self.filters = filters
-        self.full_path = request.get_full_path()
-        return conditional(request, super().__call__(request, *args, **kwargs), last_modified)
+    def documents(self):
+        return Answer.objects.listed()
 
-    def get_object(self, request: HttpRequest) -> dict:
-        return {name: value for name, value in self.filters.form.cleaned_data.items() if value}
+    def last_change(self):
+        return last_change()
 
-    def title(self, filters: dict) -> str:
-        if "paragraph" in filters:
-            shown = self.filters.form.data["paragraph"]
-        elif "law" in filters:
-            shown = filters["law"].short_name
-        elif "area" in filters:
-            shown = filters["area"].name
-        else:
-            return _("Legal hotline answers – Principportalen")
-        return _("Legal hotline answers on %(subject)s – Principportalen") % {"subject": shown}
-
-    def link(self, filters: dict) -> str:
-        if "paragraph" in filters:
-            paragraph_ids, _subsection = filters["paragraph"]
-            paragraph = Paragraph.objects.filter(pk__in=paragraph_ids).select_related("law").first()
-            if paragraph is not None:
-                return absolute(reverse("hotline:paragraph", args=[paragraph.law.slug, paragraph.section]))
-        elif "law" in filters:
-            return absolute(reverse("hotline:law", args=[filters["law"].slug]))
-        elif "area" in filters:
-            return absolute(reverse("hotline:area", args=[filters["area"].slug]))
-        return absolute(reverse("hotline:index"))
-
-    def feed_url(self, filters: dict) -> str:
-        return absolute(self.full_path)
+    def page(self, kind: str, value=None) -> str:
+        if kind == "paragraph":
+            return reverse("hotline:paragraph", args=[value.law.slug, value.section])
+        if kind in ("law", "area"):
+            return reverse(f"hotline:{kind}", args=[value.slug])
+        return reverse("hotline:index")
 
     def subtitle(self, filters: dict) -> str:
         return _("The legal hotline's published answers, newest first, each with its validity.")

@@ -6,8 +6,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from rest_framework import serializers
 
-from decisions.citations import Reference, format_reference
-from decisions.serializers import CursorField, ReferenceSerializer
+from decisions.serializers import CursorField, ReferenceSerializer, paragraph_items
 from hotline.models import Validity
 from portal.addresses import absolute
 from portal.api_resources import iso
@@ -97,17 +96,7 @@ class AnswerSerializer(serializers.Serializer):
                 {"kind": kind, "message": message, "since": since.isoformat()}
                 for kind, message, since in answer["flags"]
             ],
-            "paragraphs": [
-                {
-                    "law": law,
-                    "section": section,
-                    "subsection": subsection,
-                    "item": item,
-                    "citation": format_reference(Reference(law, section, subsection, item), law_name),
-                    "url": links.paragraph(law, section),
-                }
-                for law, law_name, section, subsection, item in answer["references"]
-            ],
+            "paragraphs": paragraph_items(answer["references"], links),
             "decisions": [
                 {"number": number, "url": links.decision(number)} for number in answer["decisions"]
             ],
