@@ -1,6 +1,7 @@
 import datetime
 
 import factory
+from django.utils import timezone
 
 from decisions.citations import parse_citations
 from decisions.models import Area, Decision, Law, Paragraph, Relation, Status
@@ -90,7 +91,7 @@ class AnswerFactory(factory.django.DjangoModelFactory):
     keywords = factory.LazyFunction(lambda: ["merudgifter"])
     asked_on = datetime.date(2024, 3, 1)
     answered_on = datetime.date(2024, 3, 12)
-    verified_on = factory.LazyFunction(datetime.date.today)
+    verified_on = factory.LazyFunction(timezone.localdate)  # the portal's day, in Copenhagen
     state = "published"
 
     @factory.post_generation

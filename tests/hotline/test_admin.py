@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
 from django.test import Client
+from django.utils import timezone
 
 from decisions.models import Amendment, Area
 from hotline import cases, flagging
@@ -17,7 +18,7 @@ from tests.factories import AnswerFactory, DecisionFactory
 
 pytestmark = pytest.mark.django_db
 
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ change feed that a mirror applies to stay exact (withdrawals and deletions inclu
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from decisions.models import Area, Decision, Status
 from hotline import flagging
@@ -11,7 +12,7 @@ from hotline.models import Answer, State
 from tests.factories import AnswerFactory, DecisionFactory, replace
 
 pytestmark = pytest.mark.django_db
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 
 
 def test_an_answer_carries_its_validity_its_reasons_paragraphs_and_decisions(client):

@@ -4,6 +4,7 @@ import datetime
 
 import feedparser
 import pytest
+from django.utils import timezone
 
 from tests.factories import AnswerFactory
 
@@ -18,7 +19,7 @@ def titles(response) -> list[str]:
 
 
 def test_the_feed_lists_answers_in_use_with_their_validity_and_filters_by_paragraph(client):
-    old = datetime.date.today() - datetime.timedelta(days=400)
+    old = timezone.localdate() - datetime.timedelta(days=400)
     AnswerFactory(reference="HL-2024-031", title="Handicapbil", citations="SEL § 114")
     AnswerFactory(reference="HL-2024-032", title="Medicin", citations="SEL § 100", verified_on=old)
     AnswerFactory(reference="HL-2024-033", title="Ophævet", state="withdrawn", withdrawn_reason="Ophævet.")

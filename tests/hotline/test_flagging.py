@@ -6,13 +6,14 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from decisions.models import Amendment, Decision, Law, Paragraph, Relation, Status
 from hotline import flagging
 from hotline.models import Answer, AnswerChange, AnswerFlag, State, Validity
 from tests.factories import AnswerFactory, DecisionFactory, replace
 
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 
 
 def validity(answer: Answer) -> str:

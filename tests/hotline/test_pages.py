@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from decisions.models import Amendment, Law, Paragraph
 from hotline import flagging
@@ -15,7 +16,7 @@ from tests.factories import AnswerFactory, DecisionFactory
 
 pytestmark = pytest.mark.django_db
 
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 LONG_AGO = TODAY - datetime.timedelta(days=400)  # past any review date
 
 

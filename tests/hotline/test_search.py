@@ -4,6 +4,7 @@ kinds with their counts; /api/v1/search/?type=hotline."""
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from decisions.search import Filters
 from hotline.search import search_answers
@@ -11,7 +12,7 @@ from tests.factories import AnswerFactory, DecisionFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/principafgoerelser/soeg/"
-LONG_AGO = datetime.date.today() - datetime.timedelta(days=400)
+LONG_AGO = timezone.localdate() - datetime.timedelta(days=400)
 
 
 def references(results) -> list[str]:
