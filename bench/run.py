@@ -220,6 +220,12 @@ def bench_mail() -> None:
     run()
 
 
+def bench_digests() -> None:
+    from bench.digests import bench_digests as run
+
+    run()
+
+
 def bench_hotline(client: Client) -> None:
     from bench.hotline import bench_hotline as run
 
@@ -297,12 +303,16 @@ def main() -> None:
         if only == "hotline":
             bench_hotline(client)
             return
+        if only == "digests":
+            bench_digests()
+            return
         results = {name: measure(client, url.format(number=number)) for name, url in BENCHMARKS.items()}
         bench_search(client)
         bench_api(client)
         bench_hotline(client)
     bench_operations(number)
     bench_mail()
+    bench_digests()
     baseline = statistics.median(results["baseline: bare view"])
     print(f"{'page (' + str(DECISIONS) + ' decisions)':<24} {'p50 ms':>8} {'p95 ms':>8} {'ratio p50':>10}")
     for name, timings in results.items():

@@ -59,6 +59,12 @@ PUBLIC_PAGES = [
     ("search-both-kinds", f"{SEARCH}?q=SEL+%C2%A7+114", 200),
     ("search-hotline", f"{SEARCH}?q=merudgifter&type=hotline", 200),
     ("newsletters", "/nyhedsbreve/", 200),
+    ("newsletters-follow-paragraph", "/nyhedsbreve/?paragraph=SEL+%C2%A7+100", 200),
+    ("newsletters-archive", "/nyhedsbreve/arkiv/", 200),
+    ("newsletters-archive-area", "/nyhedsbreve/arkiv/?area=employment", 200),
+    ("newsletters-archive-search", "/nyhedsbreve/arkiv/?q=sygedagpenge", 200),
+    ("newsletters-issue", "/nyhedsbreve/arkiv/2026-10/", 200),
+    ("newsletters-check", "/nyhedsbreve/tilmeldt/", 200),
     ("404", "/principafgoerelser/findes-ikke/", 404),
     ("400", f"{SEARCH}?q=a%01b", 400),
 ]
@@ -103,11 +109,13 @@ def test_every_law_is_visited(site, django_db_blocker):
 def admin_pages(site, django_db_blocker) -> dict[str, str]:
     from decisions.models import Decision
     from hotline.models import Answer, Question
+    from newsletters.models import Issue
 
     with django_db_blocker.unblock():
         pk = Decision.objects.get(number="24-19").pk
         answer = Answer.objects.get(reference="HL-2022-019").pk
         question = Question.objects.filter(status="new").order_by("pk").first().pk
+        issue = Issue.objects.get(slug="2026-11").pk
     decision = f"/admin/decisions/decision/{pk}"
     return {
         "admin-hotline-queues": "/admin/hotline/question/queues/",
@@ -118,6 +126,12 @@ def admin_pages(site, django_db_blocker) -> dict[str, str]:
         "admin-decisions": "/admin/decisions/decision/",
         "admin-decision": f"{decision}/change/",
         "admin-decision-history": f"{decision}/history/",
+        "admin-newsletter-issues": "/admin/newsletters/issue/",
+        "admin-newsletter-issue": f"/admin/newsletters/issue/{issue}/change/",
+        "admin-newsletter-preview": f"/admin/newsletters/issue/{issue}/preview/",
+        "admin-subscribers": "/admin/newsletters/subscriber/",
+        "admin-subscribers-by-topic": "/admin/newsletters/subscriber/topics/",
+        "admin-digest-runs": "/admin/newsletters/digestrun/",
     }
 
 
@@ -136,6 +150,12 @@ ADMIN_PAGES = [
     "admin-hotline-question",
     "admin-hotline-answers",
     "admin-hotline-answer",
+    "admin-newsletter-issues",
+    "admin-newsletter-issue",
+    "admin-newsletter-preview",
+    "admin-subscribers",
+    "admin-subscribers-by-topic",
+    "admin-digest-runs",
 ]
 
 

@@ -111,6 +111,9 @@ class OutgoingMail(models.Model):
         ),
     )
     kind = models.CharField(_("kind"), max_length=60, db_index=True)
+    # The key without its last part: the messages sent together, e.g. one digest run
+    # (digest:daily:2026-11-23) or one newsletter issue, so that staff can count them.
+    batch = models.CharField(_("batch"), max_length=200, blank=True, db_index=True)
     to = models.EmailField(_("to"), max_length=254)
     from_email = models.CharField(_("from"), max_length=300)
     subject = models.CharField(_("subject"), max_length=300)

@@ -17,6 +17,7 @@ import datetime
 import logging
 import smtplib
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from email.utils import make_msgid
 
 from django.conf import settings
@@ -24,6 +25,7 @@ from django.core.mail import EmailMultiAlternatives, mailers
 from django.core.mail.utils import DNS_NAME
 from django.db import connection, transaction
 from django.db.models import F
+from django.dispatch import Signal
 from django.utils import timezone
 
 from portal.models import OutgoingMail
@@ -37,6 +39,11 @@ FIRST_RETRY = datetime.timedelta(minutes=1)
 LONGEST_RETRY = datetime.timedelta(hours=1)
 
 
+# Sent when the SMTP server refuses a message for good (a 5xx answer), with `mail` (the
+# OutgoingMail) and `answer` (the server's code and text): the newsletters suspend the address.
+refused = Signal()
+
+
 def now() -> datetime.datetime:
     """The outbox's clock; tests move it."""
     return timezone.now()
@@ -46,27 +53,47 @@ def queue_message(
     key: str, to: str, subject: str, text: str, html: str = "", headers: dict | None = None
 ) -> OutgoingMail:
     """The message under `key`, queued now unless a message with that key exists already."""
+    queue_many([Message(key, to, subject, text, html, headers or {})])
+    return OutgoingMail.objects.get(key=key)
+
+
+@dataclass(frozen=True)
+class Message:
+    key: str
+    to: str
+    subject: str
+    text: str
+    html: str = ""
+    headers: dict = field(default_factory=dict)
+
+
+def queue_many(messages: Iterable[Message]) -> None:
+    """Queues many messages in one statement (a digest run queues thousands); those whose key
+    exists already are left as they are."""
     moment = now()
-    OutgoingMail.objects.bulk_create(
-        [
-            OutgoingMail(
-                key=key,
-                kind=key.split(":", 1)[0][:60],
-                to=to,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                subject=subject,
-                body_text=text,
-                body_html=html,
-                headers=headers or {},
-                created_at=moment,
-                next_attempt_at=moment,
-            )
-        ],
-        ignore_conflicts=True,  # the same key twice: one message
-    )
+    rows = [
+        OutgoingMail(
+            key=message.key,
+            kind=message.key.split(":", 1)[0][:60],
+            batch=message.key.rpartition(":")[0][:200],
+            to=message.to,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            subject=message.subject,
+            body_text=message.text,
+            body_html=message.html,
+            headers=message.headers,
+            # Fixed at once, so that a retry is recognisably the same message.
+            message_id=make_msgid(domain=str(DNS_NAME)),
+            created_at=moment,
+            next_attempt_at=moment,
+        )
+        for message in messages
+    ]
+    if not rows:
+        return
+    OutgoingMail.objects.bulk_create(rows, ignore_conflicts=True)  # the same key twice: one message
     if not any(entry[1] is _wake_sender for entry in connection.run_on_commit):  # once per transaction
         transaction.on_commit(_wake_sender)
-    return OutgoingMail.objects.get(key=key)
 
 
 def _wake_sender() -> None:
@@ -168,6 +195,7 @@ def _failed(row: OutgoingMail, code: int, answer: bytes | str) -> None:
         state=OutgoingMail.State.FAILED, lease_until=None, last_error=_answer(code, answer)
     )
     logger.warning("mail %s to %s refused for good: %s", row.key, row.to, _answer(code, answer))
+    refused.send(sender=OutgoingMail, mail=row, answer=_answer(code, answer))
 
 
 def _retry(row: OutgoingMail, error: str) -> None:

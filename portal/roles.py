@@ -21,6 +21,7 @@ PUBLISHERS = "Udgivere"
 HOTLINE_LAWYERS = "Hotline-jurister"
 PUBLISH_DECISIONS = "decisions.publish_decision"
 PUBLISH_ANSWERS = "hotline.publish_answer"
+SEND_ISSUES = "newsletters.send_issue"
 
 _EDITOR_DECISIONS = [
     "add_decision",
@@ -83,13 +84,35 @@ _PUBLISHER_HOTLINE = [
     "change_areapolicy",
 ]
 
+# Newsletters: editors compose issues (drafts, previews); only publishers send them. Subscribers
+# are addresses, so only publishers see them (and suspend, correct or delete them).
+_EDITOR_NEWSLETTERS = [
+    "add_issue",
+    "change_issue",
+    "view_issue",
+    "delete_issue",
+    "add_item",
+    "change_item",
+    "delete_item",
+    "view_item",
+    "view_digestrun",
+]
+_PUBLISHER_NEWSLETTERS = [
+    *_EDITOR_NEWSLETTERS,
+    "send_issue",
+    "view_subscriber",
+    "change_subscriber",
+    "delete_subscriber",
+]
+
 # Role → app label → permission codenames. Each app's permissions have their place here.
 ROLES: dict[str, dict[str, list[str]]] = {
-    EDITORS: {"decisions": _EDITOR_DECISIONS},
+    EDITORS: {"decisions": _EDITOR_DECISIONS, "newsletters": _EDITOR_NEWSLETTERS},
     PUBLISHERS: {
         "decisions": [*_PUBLISHER_DECISIONS, "view_amendment", "add_amendment", "change_amendment"],
         "portal": _PUBLISHER_PORTAL,
         "hotline": _PUBLISHER_HOTLINE,
+        "newsletters": _PUBLISHER_NEWSLETTERS,
     },
     HOTLINE_LAWYERS: {"decisions": _LAWYER_DECISIONS, "hotline": _LAWYER_HOTLINE},
 }

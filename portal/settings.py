@@ -175,7 +175,36 @@ CELERY_BEAT_SCHEDULE = {
         "task": "hotline.tasks.erase_personal_data",
         "schedule": crontab(hour=3, minute=15),
     },
+    # News read from the change feeds while fresh (newsletters/collecting.py).
+    "collect-news": {"task": "newsletters.tasks.collect_news", "schedule": 60.0},
+    # Digests (newsletters/digests.py), in Copenhagen time (CELERY_TIMEZONE): "immediately" every
+    # 5 minutes (news within 15), daily on weekdays at 07:00, weekly on Mondays at 07:00.
+    "digests-immediately": {
+        "task": "newsletters.tasks.send_digests",
+        "schedule": crontab(minute="*/5"),
+        "args": ["immediately"],
+    },
+    "digests-daily": {
+        "task": "newsletters.tasks.send_digests",
+        "schedule": crontab(hour=7, minute=0, day_of_week="mon-fri"),
+        "args": ["daily"],
+    },
+    "digests-weekly": {
+        "task": "newsletters.tasks.send_digests",
+        "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
+        "args": ["weekly"],
+    },
+    "finish-digests": {"task": "newsletters.tasks.finish_digests", "schedule": 600.0},
+    # Newsletter issues sent at their set time.
+    "send-due-issues": {"task": "newsletters.tasks.send_due_issues", "schedule": 60.0},
+    # Unconfirmed sign-ups deleted after 7 days, unsubscribed addresses after 30.
+    "newsletters-retention": {
+        "task": "newsletters.tasks.clean_up_subscribers",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
+# Subscribers served per transaction by a digest run: memory holds one chunk (newsletters/digests.py).
+DIGEST_CHUNK = env_int("DIGEST_CHUNK", 500)
 # How long a hotline asker's name and e-mail are kept after the question is closed (months).
 HOTLINE_RETENTION_MONTHS = env_int("HOTLINE_RETENTION_MONTHS", 24)
 # Where the search's Danish lexicon (decisions/danish.py) is kept, built on first use.
@@ -275,6 +304,9 @@ FEED_RATE = env_rate("FEED_RATE", "120/minute")
 HOTLINE_ASK_RATE = env_rate("HOTLINE_ASK_RATE", "10/hour")
 HOTLINE_ASK_EMAIL_RATE = env_rate("HOTLINE_ASK_EMAIL_RATE", "10/day")
 HOTLINE_REPORT_RATE = env_rate("HOTLINE_REPORT_RATE", "5/hour")
+# The newsletters' sign-up form: per address, and per e-mail address signed up.
+NEWSLETTER_SIGNUP_RATE = env_rate("NEWSLETTER_SIGNUP_RATE", "10/hour")
+NEWSLETTER_SIGNUP_EMAIL_RATE = env_rate("NEWSLETTER_SIGNUP_EMAIL_RATE", "3/day")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Principportalen API",
     "DESCRIPTION": (

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from decisions.feeds import decisions_feed
 from hotline.feeds import hotline_feed
+from newsletters.feeds import newsletters_feed
 from portal import views
 
 urlpatterns = [
@@ -15,6 +16,7 @@ urlpatterns = [
     path("api/", include("portal.api_urls")),
     path("feeds/decisions.atom", decisions_feed, name="decisions-feed"),
     path("feeds/hotline.atom", hotline_feed, name="hotline-feed"),
+    path("feeds/nyhedsbreve.atom", newsletters_feed, name="newsletters-feed"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -173,11 +173,17 @@ def _empty_cache():
 def empty_documents() -> None:
     """Deletes what tests write outside a test transaction (committed_db, a module's demo data):
     decisions, hotline answers and questions, their history, the change feeds and their readers,
-    amendments and the outbox."""
+    amendments, the newsletters' subscribers, news, runs and issues, and the outbox."""
     from decisions.models import Amendment, Decision, DecisionChange, FeedReader
     from hotline.models import Answer, AnswerChange, Question
+    from newsletters.models import DigestRun, Event, Issue, Seen, Subscriber
     from portal.models import OutgoingMail
 
+    Issue.objects.all().delete()  # their items go with them
+    Subscriber.objects.all().delete()
+    Event.objects.all().delete()
+    Seen.objects.all().delete()
+    DigestRun.objects.all().delete()
     Answer.objects.update(superseded_by=None)
     Answer.objects.all().delete()  # flags, reports and references go with them
     Answer.history.all().delete()

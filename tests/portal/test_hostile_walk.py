@@ -35,6 +35,8 @@ from hypothesis import strategies as st
 
 from decisions.models import Decision, Paragraph, Status
 from hotline import cases
+from newsletters import editorial, links, subscriptions
+from newsletters.models import Issue, Item
 from tests.factories import AnswerFactory, DecisionFactory, replace
 
 EXAMPLES = int(os.environ.get("HOSTILE_EXAMPLES", 24))
@@ -198,6 +200,8 @@ class World:
     staff: User
     other_user: User
     question_token: str = "x"
+    subscriber_tokens: dict | None = None  # purpose → a signed link's token
+    issue: object = None
 
 
 def valid_values(route: Route, param: str, world: World) -> list[str]:
@@ -219,6 +223,17 @@ def valid_values(route: Route, param: str, world: World) -> list[str]:
         return [str(ContentType.objects.get_for_model(Decision).pk)]
     if param == "object_id":
         return [str(world.decision.pk)]
+    if "nyhedsbreve" in route.template or "newsletters" in route.name:
+        if param == "token":
+            purpose = "confirm" if "bekraeft" in route.template else "preferences"
+            purpose = "unsubscribe" if "afmeld" in route.template else purpose
+            return [world.subscriber_tokens[purpose]]
+        if param == "pk":
+            return [str(world.issue.pk)]
+        if param == "slug":
+            return [world.issue.slug]
+        if param == "area":
+            return ["employment", "alle"]
     by_name = {
         "number": ["24-19", "7-09"],
         "law_slug": ["serviceloven"],
@@ -405,6 +420,7 @@ def world(db, settings) -> World:
     settings.FEED_RATE = "1000000/minute"
     settings.HOTLINE_ASK_RATE = settings.HOTLINE_ASK_EMAIL_RATE = "1000000/minute"
     settings.HOTLINE_REPORT_RATE = "1000000/minute"
+    settings.NEWSLETTER_SIGNUP_RATE = settings.NEWSLETTER_SIGNUP_EMAIL_RATE = "1000000/minute"
     settings.ALLOWED_HOSTS = ["testserver"]
     old = DecisionFactory(number="7-09", status=Status.NO_LONGER_IN_FORCE, citations="SEL § 100, stk. 1")
     new = DecisionFactory(number="24-19", citations="SEL § 100, stk. 1\nRSL § 9 c")
@@ -423,7 +439,15 @@ def world(db, settings) -> World:
         question="Må kommunen?",
     )
     paragraph = Paragraph.objects.get(law__slug="serviceloven", section="100")
-    return World(new, paragraph, staff, other, question.token)
+    # The newsletters: a confirmed subscriber (its signed links) and a sent issue with items.
+    reader = subscriptions.sign_up("laeser@kommune.dk", subscriptions.Topics(areas=[new.area]))
+    subscriptions.confirm(reader)
+    issue = Issue.objects.create(slug="2026-11", title="Nyt fra Ankestyrelsen, november 2026")
+    Item.objects.create(issue=issue, heading="Nyt om kørsel", text="Tekst.", for_everyone=True)
+    editorial.schedule(issue)
+    editorial.send_due()
+    tokens = {purpose: links.token(reader, purpose) for purpose in ("confirm", "preferences", "unsubscribe")}
+    return World(new, paragraph, staff, other, question.token, tokens, issue)
 
 
 @pytest.mark.parametrize("as_staff", [False, True], ids=["anonymous", "staff"])

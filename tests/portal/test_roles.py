@@ -75,7 +75,12 @@ def test_the_roles_get_exactly_the_permissions_roles_lists():
     assert "change_law" not in editor_permissions
     assert "delete_decision" not in editor_permissions
     assert "publish_decision" in set(publishers.permissions.values_list("codename", flat=True))
-    assert editor_permissions == set(roles.ROLES[roles.EDITORS]["decisions"])
+    assert editor_permissions == {code for codes in roles.ROLES[roles.EDITORS].values() for code in codes}
+    publisher_permissions = set(publishers.permissions.values_list("codename", flat=True))
+    # Newsletters: editors compose, only publishers send and see the subscribers' addresses.
+    assert "send_issue" not in editor_permissions
+    assert "view_subscriber" not in editor_permissions
+    assert {"send_issue", "view_subscriber"} <= publisher_permissions
     assert "view_outgoingmail" not in editor_permissions  # addresses and messages: publishers only
 
 

@@ -10,21 +10,56 @@ BASE = Path(__file__).resolve().parents[3]
 DEMO_FILE = BASE / "decisions" / "demo" / "decisions.jsonl"
 HOTLINE_FILE = BASE / "hotline" / "demo" / "answers.jsonl"
 QUESTIONS_FILE = BASE / "hotline" / "demo" / "questions.json"
+ISSUES_FILE = BASE / "newsletters" / "demo" / "issues.json"
 
 
 class Command(BaseCommand):
     help = (
         "Loads the demo: principle decisions (decisions/demo/), hotline answers and questions "
-        "(hotline/demo/), and flags the answers what changed puts in doubt; safe to run again."
+        "(hotline/demo/), two sent issues of the newsletter for its archive (newsletters/demo/), and "
+        "flags the answers what changed puts in doubt; safe to run again."
     )
 
     def handle(self, *args, **options) -> None:
         call_command("import_decisions", str(DEMO_FILE), stdout=self.stdout, stderr=self.stderr)
         call_command("import_hotline", str(HOTLINE_FILE), stdout=self.stdout, stderr=self.stderr)
         self._questions()
+        self._issues()
         from hotline.flagging import keep_current
 
         keep_current()
+
+    def _issues(self) -> None:
+        """Sent issues of "Nyt fra Ankestyrelsen" for the archive; no mail is sent for them."""
+        from decisions.citations import parse_citations
+        from decisions.models import Area, Law
+        from newsletters.models import Issue, Item
+
+        now = timezone.now()
+        for data in json.loads(ISSUES_FILE.read_text(encoding="utf-8")):
+            if Issue.objects.filter(slug=data["slug"]).exists():
+                continue
+            sent = now - datetime.timedelta(days=data["days_ago"])
+            issue = Issue.objects.create(
+                slug=data["slug"],
+                title=data["title"],
+                introduction=data["introduction"],
+                state=Issue.State.SENT,
+                send_at=sent,
+                sent_at=sent,
+            )
+            for position, entry in enumerate(data["items"], start=1):
+                item = Item.objects.create(
+                    issue=issue,
+                    position=position,
+                    heading=entry["heading"],
+                    text=entry["text"],
+                    for_everyone=entry.get("for_everyone", False),
+                    citations=entry.get("citations", ""),
+                )
+                item.areas.set(Area.objects.filter(slug__in=entry.get("areas", [])))
+                item.laws.set(Law.objects.filter(slug__in=entry.get("laws", [])))
+                item.set_references(parse_citations(entry.get("citations", "")).references)
 
     def _questions(self) -> None:
         """The questions in the lawyers' queues, in their states; no mail is sent for them."""
