@@ -28,6 +28,12 @@ from portal.guard import GuardedModelForm
 from portal.models import OutgoingMail
 from portal.roles import SEND_ISSUES
 
+SHORT_FREQUENCY = {
+    Frequency.IMMEDIATELY: _("immediately"),
+    Frequency.DAILY: _("daily"),
+    Frequency.WEEKLY: _("weekly"),
+}
+
 
 def _count(batch, state: str):
     rows = (
@@ -53,22 +59,19 @@ def outbox_link(batch: str, count: int, state: str) -> str:
 
 
 class OutboxCountsMixin:
-    @admin.display(description=_("queued"), ordering="mail_queued")
-    def queued(self, obj) -> str:
-        return outbox_link(obj.batch, obj.mail_queued, "queued")
-
-    @admin.display(description=_("sent"), ordering="mail_sent")
-    def sent(self, obj) -> str:
-        return outbox_link(obj.batch, obj.mail_sent, "sent")
-
-    @admin.display(description=_("failed"), ordering="mail_failed")
-    def failed(self, obj) -> str:
-        return outbox_link(obj.batch, obj.mail_failed, "failed")
+    @admin.display(description=_("mail queued · sent · failed"))
+    def mail(self, obj) -> str:
+        return format_html(
+            "{} · {} · {}",
+            outbox_link(obj.batch, obj.mail_queued, "queued"),
+            outbox_link(obj.batch, obj.mail_sent, "sent"),
+            outbox_link(obj.batch, obj.mail_failed, "failed"),
+        )
 
 
 @admin.register(Subscriber)
 class SubscriberAdmin(BoundedDateLookupsMixin, admin.ModelAdmin):
-    list_display = ["email", "state", "frequency", "topics", "paused", "created_at", "last_digest_at"]
+    list_display = ["email", "state", "how_often", "topics", "signed_up"]
     list_filter = ["state", "frequency", "paused", "areas", "laws"]
     search_fields = ["email"]
     date_hierarchy = "created_at"
@@ -122,6 +125,14 @@ class SubscriberAdmin(BoundedDateLookupsMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # addresses sign up themselves (double opt-in) or come from import_subscribers
+
+    @admin.display(description=_("signed up"), ordering="created_at")
+    def signed_up(self, subscriber: Subscriber):
+        return timezone.localtime(subscriber.created_at).date()
+
+    @admin.display(description=_("frequency"), ordering="frequency")
+    def how_often(self, subscriber: Subscriber) -> str:
+        return SHORT_FREQUENCY[subscriber.frequency]
 
     @admin.display(description=_("topics"), ordering="topic_count")
     def topics(self, subscriber: Subscriber) -> int:
@@ -309,8 +320,7 @@ class IssueForm(GuardedModelForm):
 class IssueAdmin(OutboxCountsMixin, admin.ModelAdmin):
     form = IssueForm
     inlines = [ItemInline]
-    list_display = ["title", "state", "send_at", "sent_at", "recipients", "queued", "sent", "failed"]
-    list_filter = ["state"]
+    list_display = ["title", "state", "sent_at", "recipients", "mail"]
     search_fields = ["title", "slug", "items__heading"]
     prepopulated_fields = {}
     change_form_template = "admin/newsletters/issue/change_form.html"
@@ -453,19 +463,7 @@ class IssueAdmin(OutboxCountsMixin, admin.ModelAdmin):
 
 @admin.register(DigestRun)
 class DigestRunAdmin(OutboxCountsMixin, admin.ModelAdmin):
-    list_display = [
-        "period",
-        "frequency",
-        "as_of",
-        "events",
-        "subscribers",
-        "digests",
-        "queued",
-        "sent",
-        "failed",
-        "finished_at",
-    ]
-    list_filter = ["frequency"]
+    list_display = ["period", "how_often", "events", "digests", "mail", "finished_at"]
     readonly_fields = [
         "frequency",
         "period",
@@ -481,6 +479,10 @@ class DigestRunAdmin(OutboxCountsMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest):
         batch = Concat(Value("digest:"), OuterRef("frequency"), Value(":"), OuterRef("period"))
         return with_outbox_counts(super().get_queryset(request), batch)
+
+    @admin.display(description=_("frequency"), ordering="frequency")
+    def how_often(self, digest_run: DigestRun) -> str:
+        return SHORT_FREQUENCY[digest_run.frequency]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

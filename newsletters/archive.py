@@ -2,13 +2,14 @@
 (decisions/search.py): groups of synonyms and compounds, citations that limit to the paragraph,
 and the typo correction when nothing matched as typed."""
 
+import re
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchHeadline
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.core.paginator import Page
 from django.db.models import FloatField, Value
 
-from decisions import search
+from decisions import search, vocabulary
 from decisions.search import CAP, Corpus, highlight
 from newsletters.models import Item
 from portal.pagination import page_of
@@ -40,6 +41,8 @@ def search_archive(
 ) -> ArchiveResults:
     query = search.clean_query(raw_query)
     ids = search.ranked_ids(query, base(area, year), ITEMS)
+    if not ids:
+        ids = _as_compound_parts(query, base(area, year))
     corrected_from = ""
     if not ids and (corrected := search._corrected(query)):
         ids, corrected_from, query = search.ranked_ids(corrected, base(area, year), ITEMS), query, corrected
@@ -55,6 +58,21 @@ def search_archive(
     page.object_list = [items[pk] for pk in page.object_list if pk in items]
     _add_snippets(page, query)
     return ArchiveResults(query, page, capped, corrected_from)
+
+
+def _as_compound_parts(query: str, items) -> list[int]:
+    """The engine splits compounds by the decisions' words; the archive has words of its own
+    ("sygedagpengesager"). When nothing matched, each word (of six letters or more) is also looked
+    for as the first part of a longer word: sygedagpenge → sygedagpengesager."""
+    _citations, words = search.split_citations(query)
+    terms = [vocabulary.stem(word) for word in re.findall(r"[^\W\d_]+", words.lower()) if len(word) >= 6]
+    if not terms or len(terms) > 8:
+        return []
+    text_query = SearchQuery(" & ".join(f"{term}:*" for term in terms), search_type="raw", config="danish")
+    ranked = items.filter(search_vector=text_query).annotate(rank=SearchRank("search_vector", text_query))
+    return list(
+        ranked.order_by("-rank", "position", "-issue__sent_at", "-pk").values_list("pk", flat=True)[:CAP]
+    )
 
 
 def _add_snippets(page: Page, query: str) -> None:

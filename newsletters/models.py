@@ -167,7 +167,7 @@ class DigestRun(models.Model):
     started_at = models.DateTimeField(_("started"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     subscribers = models.PositiveIntegerField(_("subscribers served"), default=0)
-    digests = models.PositiveIntegerField(_("digests queued"), default=0)
+    digests = models.PositiveIntegerField(_("digests"), default=0)
 
     class Meta:
         ordering = ["-as_of", "frequency"]

@@ -30,7 +30,8 @@ ISSUES_PER_PAGE = 20
 def _private(response: HttpResponse) -> HttpResponse:
     """Pages reached by a personal link: never indexed, cached or leaked through Referer."""
     response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"
+    # Not "no-referrer": browsers then send "Origin: null" with the page's forms, which CSRF refuses.
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "no-store"
     return response
 

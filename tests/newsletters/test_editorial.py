@@ -271,6 +271,23 @@ def test_the_archive_is_searched_by_the_danish_engine(client, november):
     assert headings("ingenting her") == []
 
 
+def test_the_archive_finds_a_word_inside_its_own_compounds(client):
+    made = issue()
+    item(
+        made,
+        "Opfølgning i sygedagpengesager",
+        "Mange sygedagpengesager mangler en plan.",
+        areas=["employment"],
+    )
+    send_now(made)
+
+    response = client.get("/nyhedsbreve/arkiv/", {"q": "sygedagpenge"})
+
+    assert [found.heading for found in response.context["page"].object_list] == [
+        "Opfølgning i sygedagpengesager"
+    ]
+
+
 def test_the_archive_feed_carries_every_sent_issue(client, november):
     send_now(november)
 
