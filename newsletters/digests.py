@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import F, Max, Min
 from django.template.loader import get_template
 from django.utils import timezone, translation
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -34,7 +35,6 @@ from newsletters.mailing import (
     list_headers,
     reasons,
     render_parts,
-    safe,
     why,
 )
 from newsletters.models import DigestRun, Event, Frequency, Subscriber
@@ -78,9 +78,10 @@ def run(frequency: str, as_of: datetime.datetime | None = None) -> DigestRun:
         fragments = Fragments(events)
         index = EventIndex(events)
         # Chunks no other run holds; then, waiting for them, any a concurrent transaction held.
-        while _serve_chunk(digest_run, waiting, index, names, fragments, skip_locked=True):
+        wrapper = Wrapper()
+        while _serve_chunk(digest_run, waiting, index, names, fragments, wrapper, skip_locked=True):
             pass
-        while _serve_chunk(digest_run, waiting, index, names, fragments, skip_locked=False):
+        while _serve_chunk(digest_run, waiting, index, names, fragments, wrapper, skip_locked=False):
             pass
     DigestRun.objects.filter(pk=digest_run.pk, finished_at__isnull=True).update(finished_at=timezone.now())
     digest_run.refresh_from_db()
@@ -103,7 +104,13 @@ def public_events(events) -> list[Event]:
 
 
 def _serve_chunk(
-    digest_run: DigestRun, waiting, index: "EventIndex", names: Names, fragments, skip_locked: bool
+    digest_run: DigestRun,
+    waiting,
+    index: "EventIndex",
+    names: Names,
+    fragments: "Fragments",
+    wrapper: "Wrapper",
+    skip_locked: bool,
 ) -> bool:
     with transaction.atomic():
         subscribers = list(
@@ -116,7 +123,7 @@ def _serve_chunk(
         for reader in following(subscribers):
             digest = compose(reader, index.candidates(reader), names)
             if digest is not None:
-                messages.append(render(digest_run, digest, fragments))
+                messages.append(render(digest_run, digest, fragments, wrapper))
                 mailed.append(reader.subscriber.pk)
         queue_many(messages)
         Subscriber.objects.filter(pk__in=[s.pk for s in subscribers]).update(last_event=digest_run.last_event)
@@ -310,41 +317,70 @@ class Fragments:
                 self.text[event.pk] = text.render(context).strip()
 
 
-def render(digest_run: DigestRun, digest: Digest, fragments: Fragments) -> Message:
+# Placeholders in the wrapper rendered once per run (letters only: no escaping changes them).
+SLOTS = ("HEADING", "COVERED", "BODY", "FREQUENCY", "PREFERENCES", "UNSUBSCRIBE", "SUBJECT")
+H2 = '<h2 style="margin:24px 0 4px;font-size:19px;color:#0b3a5c;border-bottom:2px solid #0b3a5c;">{}</h2>\n'
+H3 = '<h3 style="margin:12px 0 0;font-size:16px;">{}</h3>\n'
+TABLE = '<table role="presentation" width="100%" cellpadding="0" cellspacing="0">\n'
+ENTRY = (
+    '<tr><td style="padding:8px 0;border-bottom:1px solid #e5e8eb;">{}\n'
+    '<p style="margin:4px 0 0;font-size:13px;color:#4a4f55;font-style:italic;">{}</p></td></tr>\n'
+)
+
+
+class Wrapper:
+    """The digest's templates (emails/digest-body.*) rendered once per run around placeholders;
+    each subscriber's message is then the wrapper with their parts put in, and their sections
+    joined from the events' fragments (Fragments): ten thousand digests render in seconds."""
+
+    def __init__(self) -> None:
+        context = {name.lower(): f"SLOT{name}SLOT" for name in SLOTS}
+        self.text, self.html = render_parts("digest", context)
+
+    @staticmethod
+    def fill(template: str, values: dict[str, str]) -> str:
+        for name, value in values.items():
+            template = template.replace(f"SLOT{name}SLOT", value)
+        return template
+
+
+def render(digest_run: DigestRun, digest: Digest, fragments: Fragments, wrapper: Wrapper) -> Message:
     subscriber = digest.reader.subscriber
     with translation.override("da"):
-        sections = [
-            {
-                "area": section.area,
-                "groups": [
-                    {
-                        "title": group.title,
-                        "entries": [
-                            {
-                                "html": safe(fragments.html[entry.event.pk]),
-                                "text": fragments.text[entry.event.pk],
-                                "why": why(entry.reasons),
-                            }
-                            for entry in group.entries
-                        ],
-                    }
-                    for group in section.groups
-                ],
-            }
-            for section in digest.sections
-        ]
-        covered = joined([f"{topic} ({count})" for topic, count in digest.covered])
-    text, html = render_parts(
-        "digest",
-        {
-            "sections": sections,
-            "covered": covered,
-            "count": digest.count,
-            "frequency": subscriber.get_frequency_display(),
-            "preferences_url": links.url(subscriber, "preferences"),
-            "unsubscribe_url": links.url(subscriber, "unsubscribe"),
-            "subject": digest.subject,
-        },
+        html_parts: list[str] = []
+        text_parts: list[str] = []
+        for section in digest.sections:
+            area = section.area or _("Other")
+            html_parts.append(H2.format(escape(area)))
+            text_parts.append(f"\n\n== {area} ==")
+            for group in section.groups:
+                if group.title:
+                    html_parts.append(H3.format(escape(group.title)))
+                    text_parts.append(f"\n-- {group.title} --")
+                html_parts.append(TABLE)
+                for entry in group.entries:
+                    reason = why(entry.reasons)
+                    html_parts.append(ENTRY.format(fragments.html[entry.event.pk], escape(reason)))
+                    text_parts.append(f"\n{fragments.text[entry.event.pk]}\n  ({reason})")
+                html_parts.append("</table>\n")
+        count = digest.count
+        heading = ngettext("%(count)s item for you", "%(count)s items for you", count) % {"count": count}
+        covered = joined([f"{topic} ({number})" for topic, number in digest.covered])
+        frequency = str(subscriber.get_frequency_display())
+    preferences = links.url(subscriber, "preferences")
+    unsubscribe = links.url(subscriber, "unsubscribe")
+    plain = {
+        "HEADING": heading,
+        "COVERED": covered,
+        "FREQUENCY": frequency,
+        "PREFERENCES": preferences,
+        "UNSUBSCRIBE": unsubscribe,
+        "SUBJECT": digest.subject,
+    }
+    text = wrapper.fill(wrapper.text, {**plain, "BODY": "".join(text_parts)})
+    html = wrapper.fill(
+        wrapper.html,
+        {**{name: escape(value) for name, value in plain.items()}, "BODY": "".join(html_parts)},
     )
     return Message(
         key=f"{digest_run.batch}:{subscriber.pk}",
@@ -352,7 +388,7 @@ def render(digest_run: DigestRun, digest: Digest, fragments: Fragments) -> Messa
         subject=digest.subject,
         text=text,
         html=html,
-        headers=list_headers(subscriber),
+        headers=list_headers(subscriber, unsubscribe),
     )
 
 

@@ -91,10 +91,10 @@ def list_id() -> str:
     return f"Principportalen nyheder <nyheder.{host}>"
 
 
-def list_headers(subscriber: Subscriber) -> dict[str, str]:
+def list_headers(subscriber: Subscriber, unsubscribe_url: str = "") -> dict[str, str]:
     """RFC 8058 one-click unsubscribe, the list's id, and no auto-replies."""
     return {
-        "List-Unsubscribe": f"<{links.url(subscriber, 'unsubscribe')}>",
+        "List-Unsubscribe": f"<{unsubscribe_url or links.url(subscriber, 'unsubscribe')}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         "List-Id": list_id(),
         "Auto-Submitted": "auto-generated",
