@@ -336,6 +336,7 @@ class Wrapper:
     def __init__(self) -> None:
         context = {name.lower(): f"SLOT{name}SLOT" for name in SLOTS}
         self.text, self.html = render_parts("digest", context)
+        self.reasons_said: dict[tuple, str] = {}  # "Du følger …", said once per run
 
     @staticmethod
     def fill(template: str, values: dict[str, str]) -> str:
@@ -346,6 +347,7 @@ class Wrapper:
 
 def render(digest_run: DigestRun, digest: Digest, fragments: Fragments, wrapper: Wrapper) -> Message:
     subscriber = digest.reader.subscriber
+    reasons_said = wrapper.reasons_said
     with translation.override("da"):
         html_parts: list[str] = []
         text_parts: list[str] = []
@@ -359,7 +361,8 @@ def render(digest_run: DigestRun, digest: Digest, fragments: Fragments, wrapper:
                     text_parts.append(f"\n-- {group.title} --")
                 html_parts.append(TABLE)
                 for entry in group.entries:
-                    reason = why(entry.reasons)
+                    key = tuple(entry.reasons)
+                    reason = reasons_said.get(key) or reasons_said.setdefault(key, why(entry.reasons))
                     html_parts.append(ENTRY.format(fragments.html[entry.event.pk], escape(reason)))
                     text_parts.append(f"\n{fragments.text[entry.event.pk]}\n  ({reason})")
                 html_parts.append("</table>\n")
