@@ -277,3 +277,56 @@ def test_collecting_twice_over_the_same_changes_records_nothing_new():
 
     assert collect() == 0
     assert Event.objects.count() == 1
+
+
+def test_beat_sends_immediately_every_5_minutes_daily_on_weekdays_and_weekly_on_mondays_at_7(settings):
+    schedule = {
+        entry["args"][0]: entry["schedule"]
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+        if entry["task"] == "newsletters.tasks.send_digests"
+    }
+
+    assert settings.CELERY_TIMEZONE == "Europe/Copenhagen"
+    assert schedule["immediately"].minute == set(range(0, 60, 5))
+    assert (schedule["daily"].hour, schedule["daily"].minute, schedule["daily"].day_of_week) == (
+        {7},
+        {0},
+        {1, 2, 3, 4, 5},
+    )
+    assert (schedule["weekly"].hour, schedule["weekly"].minute, schedule["weekly"].day_of_week) == (
+        {7},
+        {0},
+        {1},
+    )
+
+
+def test_immediately_puts_what_came_together_in_one_mail():
+    reader = subscriber(areas=["social"], frequency="immediately")
+    new_decision(number="1-26", citations="SEL § 100")
+    new_decision(number="2-26", citations="SEL § 83")
+
+    digest_run = run("immediately")
+
+    (mail,) = digests_to(reader.email)
+    assert "1-26" in mail.body_text
+    assert "2-26" in mail.body_text
+    assert digest_run.period == digests.period_of("immediately", timezone.now())
+
+
+def test_a_run_a_dead_worker_left_unfinished_is_finished_by_the_sweep():
+    reader = subscriber(areas=["social"])
+    new_decision(citations="SEL § 100")
+    as_of = timezone.now()
+    collect()
+    DigestRun.objects.create(
+        frequency="daily",
+        period=digests.period_of("daily", as_of),
+        as_of=as_of,
+        last_event=Event.objects.order_by("-pk").values_list("pk", flat=True).first(),
+        started_at=as_of - datetime.timedelta(minutes=30),
+    )  # as a worker killed before it served anyone leaves it
+
+    assert digests.finish_unfinished() == 1
+
+    assert len(digests_to(reader.email)) == 1
+    assert DigestRun.objects.get().finished_at is not None

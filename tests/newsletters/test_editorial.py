@@ -302,3 +302,19 @@ def test_the_archive_feed_carries_every_sent_issue(client, november):
     assert (
         client.get("/feeds/nyhedsbreve.atom", headers={"if-none-match": response["ETag"]}).status_code == 304
     )
+
+
+def test_a_sent_issue_is_read_only_to_editors_and_cannot_be_deleted(client, november):
+    send_now(november)
+    client.force_login(_staff(EDITORS))
+    page = f"/admin/newsletters/issue/{november.pk}/change/"
+
+    shown = client.get(page)
+    changed = client.post(page, {"title": "Ændret", "slug": "2026-11", "introduction": ""})
+
+    assert shown.status_code == 200
+    assert 'name="title"' not in shown.content.decode()  # shown, not editable
+    assert changed.status_code == 403
+    assert client.post(f"/admin/newsletters/issue/{november.pk}/delete/", {"post": "yes"}).status_code == 403
+    november.refresh_from_db()
+    assert november.title == "Nyt fra Ankestyrelsen, november 2026"
