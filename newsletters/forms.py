@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from decisions.citations import clean_citations
-from decisions.models import Area, Law
+from decisions.citations import clean_citations, parse_citations
+from decisions.models import Area, Law, Paragraph
 from newsletters.models import Frequency, Kind
 from portal.guard import GuardedFormMixin
 
@@ -61,6 +61,22 @@ class TopicsForm(GuardedFormMixin, forms.Form):
         if not text.strip():
             return ""
         canonical, self.references = clean_citations(text, required=False)
+        # A public form creates no paragraphs (they would show in the API's list): a paragraph
+        # that nothing on the portal cites yet is followed through its law.
+        known = set(Paragraph.objects.matching(self.references).values_list("law__slug", "section"))
+        unknown = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            for reference in parse_citations([line]).references if line.strip() else []:
+                if (reference.law, reference.section) not in known:
+                    unknown.append(
+                        _(
+                            "Line %(number)s: nothing on the portal cites %(citation)s yet; "
+                            "follow the whole law instead, and you will hear of it."
+                        )
+                        % {"number": number, "citation": line.strip()}
+                    )
+        if unknown:
+            raise forms.ValidationError(unknown)
         return canonical
 
     def clean(self) -> dict:

@@ -9,10 +9,12 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from decisions.models import Law, Paragraph
 from newsletters import links, subscriptions
 from newsletters.models import Subscriber
 from portal import outbox
 from portal.models import OutgoingMail
+from tests.factories import ParagraphFactory
 from tests.newsletters.helpers import link_in, mails, subscriber
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +27,8 @@ def sign_up(client, email="sagsbehandler@kommune.dk", **fields):
 
 
 def test_the_form_sends_a_confirmation_link_and_nothing_else_until_it_is_followed(client):
+    ParagraphFactory(section="100")
+    ParagraphFactory(law=Law.objects.get(slug="aktivloven"), section="11")
     response = sign_up(client, areas=["social"], citations="SEL § 100\n§ 11 i aktivloven")
 
     assert response.status_code == 302
@@ -93,6 +97,20 @@ def test_the_form_says_what_is_wrong_by_field(client):
     assert not Subscriber.objects.exists()
 
 
+def test_a_paragraph_nothing_cites_yet_is_followed_through_its_law_and_not_created(client):
+    ParagraphFactory(section="100")
+
+    response = sign_up(client, citations="SEL § 100\nSEL § 9999")
+
+    assert response.status_code == 400
+    (error,) = response.context["form"].errors["citations"]
+    assert error.startswith("Linje 2: ")
+    assert "SEL § 9999" in error
+    assert "hele loven" in error
+    assert not Paragraph.objects.filter(section="9999").exists()
+    assert not Subscriber.objects.exists()
+
+
 def test_a_topic_is_required(client):
     response = sign_up(client)
 
@@ -120,6 +138,7 @@ def test_sign_ups_are_limited_per_address(client, clock, settings):
 
 
 def test_preferences_change_topics_frequency_and_pause(client):
+    ParagraphFactory(section="83")
     found = subscriber(areas=["social"])
     path = links.path(found, "preferences")
 
