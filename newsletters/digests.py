@@ -11,6 +11,7 @@ untouched, and the run is finished by the next call (the sweep, or the command a
 queries per run grow with chunks, not subscribers; memory holds one chunk."""
 
 import datetime
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -298,7 +299,7 @@ def subject(entries: list[Entry], reader: Following, names: Names) -> str:
 
 def _paragraph_order(text: str) -> tuple:
     law, _space, rest = text.partition(" ")
-    digits = "".join(ch for ch in rest if ch.isdigit())
+    digits = "".join(re.findall(r"[0-9]", rest))  # ASCII digits only: int("²") fails
     return (law, int(digits) if digits else 0, rest)
 
 

@@ -10,6 +10,7 @@ from django.core import signing
 from django.urls import reverse
 
 from newsletters.models import Subscriber
+from portal.guard import parse_int
 
 CONFIRM_FOR = datetime.timedelta(days=7)
 # What a token looks like in a path: "<id>.<key>:<timestamp>:<signature>" in URL-safe base64.
@@ -38,9 +39,10 @@ def subscriber_for(value: str, purpose: str) -> Subscriber | None:
     except signing.BadSignature:
         return None
     pk, _dot, key = unsigned.partition(".")
-    if not pk.isascii() or not pk.isdigit():
+    number = parse_int(pk, minimum=1, maximum=2**63 - 1)
+    if number is None:
         return None
-    return Subscriber.objects.filter(pk=int(pk), key=key).first()
+    return Subscriber.objects.filter(pk=number, key=key).first()
 
 
 def path(subscriber: Subscriber, purpose: str) -> str:
